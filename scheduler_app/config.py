@@ -1,0 +1,111 @@
+"""Configuration: the one place that reads the environment.
+
+``create_app`` receives a config class or mapping; only :func:`config_from_environment` looks at
+``os.environ``, so tests never need to touch it.
+"""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET_KEY = "dev-only-not-secret"  # production refuses to start with this value
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "instance" / "scheduler.sqlite"
+
+
+class Config:
+    """Defaults shared by every environment; safe for development on one machine."""
+
+    ENV_NAME = "development"
+    SECRET_KEY = DEFAULT_SECRET_KEY
+    SQLALCHEMY_DATABASE_URI = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    BABEL_DEFAULT_LOCALE = "de"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
+    LANGUAGES = ("de", "en")
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "scheduler@localhost"
+    INVITATION_TTL = timedelta(days=14)
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch still submits; the token is still per session
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024  # uploads (rosters, contact lists) stay small
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    HSTS = False
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    HSTS = True
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    PUBLIC_BASE_URL = "http://localhost"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the ``postgres://`` and ``postgresql://`` forms hosting providers hand out."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def config_from_environment(environ: os._Environ | dict | None = None) -> dict:
+    """Build the settings mapping for ``create_app`` from environment variables.
+
+    ``APP_ENV=production`` selects :class:`ProductionConfig`; every other setting is optional.
+    """
+    env = os.environ if environ is None else environ
+    base = ProductionConfig if env.get("APP_ENV", "development") == "production" else Config
+    settings = {key: getattr(base, key) for key in dir(base) if key.isupper()}
+    if env.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = env["SECRET_KEY"]
+    if env.get("DATABASE_URL"):
+        settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env["DATABASE_URL"])
+    if env.get("PUBLIC_BASE_URL"):
+        settings["PUBLIC_BASE_URL"] = env["PUBLIC_BASE_URL"].rstrip("/")
+    if env.get("DEFAULT_LOCALE"):
+        settings["BABEL_DEFAULT_LOCALE"] = env["DEFAULT_LOCALE"]
+    if env.get("RATELIMIT_STORAGE_URI"):
+        settings["RATELIMIT_STORAGE_URI"] = env["RATELIMIT_STORAGE_URI"]
+    for key in ("MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER"):
+        if env.get(key):
+            settings[key] = env[key]
+    if env.get("MAIL_PORT"):
+        settings["MAIL_PORT"] = int(env["MAIL_PORT"])
+    if env.get("MAIL_USE_TLS"):
+        settings["MAIL_USE_TLS"] = env["MAIL_USE_TLS"].lower() in ("1", "true", "yes")
+    return settings
+
+
+def check_settings(settings) -> None:
+    """Refuse settings that must never reach production."""
+    if settings.get("ENV_NAME") == "production":
+        secret = settings.get("SECRET_KEY")
+        if not secret or secret == DEFAULT_SECRET_KEY or len(secret) < 16:
+            raise RuntimeError(
+                "SECRET_KEY must be set to a long random value in production "
+                "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')."
+            )

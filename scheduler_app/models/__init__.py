@@ -1,0 +1,39 @@
+"""SQLAlchemy 2.0 typed models, named as in the glossary (shared/GLOSSARY.md)."""
+from scheduler_app.models.alliance_meeting import AllianceMeeting, CandidateDate, InvitationReply, MeetingInvitation, PollAnswer, PollVote
+from scheduler_app.models.audit import AuditEntry, OutgoingMail
+from scheduler_app.models.career_day import (
+    Allocation,
+    AllocationSlot,
+    AllocationState,
+    Assignment,
+    CareerDay,
+    Exclusion,
+    Offer,
+    Preference,
+    Round,
+    SchoolClass,
+    Slot,
+    Student,
+)
+from scheduler_app.models.employer_event import EmployerEvent, EmployerEventKind, EventRegistration, RegistrationStatus
+from scheduler_app.models.organisation import (
+    Alliance,
+    AllianceDelegate,
+    AllianceMember,
+    Invitation,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Role,
+    User,
+)
+from scheduler_app.models.programme import Programme, Room, Venue
+
+__all__ = [
+    "Alliance", "AllianceDelegate", "AllianceMeeting", "AllianceMember", "Allocation", "AllocationSlot",
+    "AllocationState", "Assignment", "AuditEntry", "CandidateDate", "CareerDay", "EmployerEvent",
+    "EmployerEventKind", "EventRegistration", "Exclusion", "Invitation", "InvitationReply", "Membership",
+    "MeetingInvitation", "Offer", "Organisation", "OrganisationKind", "OutgoingMail", "PollAnswer", "PollVote",
+    "Preference", "Programme", "RegistrationStatus", "Role", "Room", "Round", "SchoolClass", "Slot", "Student",
+    "User", "Venue",
+]

@@ -1,0 +1,18 @@
+"""Template globals and filters: navigation by role, dates in the user's language."""
+from flask import Flask
+from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_login import current_user
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    app.jinja_env.filters["time"] = lambda value, fmt="short": format_time(value, fmt) if value else ""
+
+    @app.context_processor
+    def inject_globals():
+        return {
+            "current_locale": str(get_locale()),
+            "languages": app.config["LANGUAGES"],
+            "current_user": current_user,
+        }

@@ -1,0 +1,119 @@
+"""Shared fixtures: an app per test on SQLite (default) or on PostgreSQL (``TEST_DATABASE_URL``).
+
+Solver tests never use these fixtures (they create no app).
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+import sqlalchemy as sa
+
+from scheduler_app.config import TestingConfig, normalise_database_url
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://127.0.0.1:5432/test"
+TEST_DATABASE_URL = normalise_database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
+REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+
+
+def settings(**overrides) -> dict:
+    values = {key: getattr(TestingConfig, key) for key in dir(TestingConfig) if key.isupper()}
+    values["SQLALCHEMY_DATABASE_URI"] = TEST_DATABASE_URL
+    values.update(overrides)
+    return values
+
+
+def _reachable(url: str) -> str | None:
+    """None when the database answers, else the reason it does not."""
+    engine = sa.create_engine(url, connect_args={"connect_timeout": 3} if url.startswith("postgresql") else {})
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except Exception as error:  # any driver error means: not reachable
+        return f"{type(error).__name__}: {str(error).splitlines()[0]}"
+    finally:
+        engine.dispose()
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """A reachable PostgreSQL URL, or a skip that says how to provide one (a failure in CI)."""
+    url = TEST_DATABASE_URL if TEST_DATABASE_URL.startswith("postgresql") else DEFAULT_POSTGRES_URL
+    problem = _reachable(url)
+    if problem:
+        message = f"PostgreSQL not reachable at {url} ({problem}); set TEST_DATABASE_URL to run these tests"
+        if REQUIRE_POSTGRES:
+            pytest.fail(message)
+        pytest.skip(message)
+    return url
+
+
+@pytest.fixture(scope="session")
+def _schema_on_shared_database():
+    """On PostgreSQL the schema is built once per session and emptied after each test."""
+    if TEST_DATABASE_URL.startswith("sqlite"):
+        yield
+        return
+    from scheduler_app.extensions import db
+    from scheduler_app.factory import create_app
+
+    app = create_app(settings())
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        db.create_all()
+    yield
+    with app.app_context():
+        db.drop_all()
+
+
+@pytest.fixture
+def app(_schema_on_shared_database):
+    from scheduler_app.extensions import db
+    from scheduler_app.factory import create_app
+
+    app = create_app(settings())
+    with app.app_context():
+        if TEST_DATABASE_URL.startswith("sqlite"):
+            db.create_all()
+        yield app
+        db.session.remove()
+        if TEST_DATABASE_URL.startswith("sqlite"):
+            db.drop_all()
+        else:
+            tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+            with db.engine.begin() as connection:
+                connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def db_session(app):
+    from scheduler_app.extensions import db
+
+    return db.session
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    """Sign in and out through the real form, as a person would."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email: str, password: str = "correct horse battery"):
+        return self._client.post("/auth/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self._client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)

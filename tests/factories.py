@@ -1,0 +1,116 @@
+"""Plain ``make_*`` factories for tests: each adds objects to the session, flushes, and returns them."""
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime, time, timedelta
+
+from scheduler_app.domain.accounts import hash_password
+from scheduler_app.extensions import db
+from scheduler_app.models import (
+    CareerDay,
+    EmployerEvent,
+    EmployerEventKind,
+    Membership,
+    Offer,
+    Organisation,
+    OrganisationKind,
+    Programme,
+    Role,
+    Round,
+    SchoolClass,
+    Slot,
+    Student,
+    User,
+)
+
+PASSWORD = "correct horse battery"
+_counter = itertools.count(1)
+
+
+def _n() -> int:
+    return next(_counter)
+
+
+def make_organisation(kind: OrganisationKind = OrganisationKind.company, name: str | None = None, **fields) -> Organisation:
+    org = Organisation(kind=kind, name=name or f"{kind.value.title()} {_n()}", **fields)
+    db.session.add(org)
+    db.session.flush()
+    return org
+
+
+def make_user(organisation: Organisation | None = None, role: Role = Role.contact, email: str | None = None,
+              password: str | None = PASSWORD, **fields) -> User:
+    user = User(email=email or f"user{_n()}@example.org", name=fields.pop("name", "Test Person"),
+                password_hash=hash_password(password) if password else None, **fields)
+    db.session.add(user)
+    if organisation is not None:
+        db.session.add(Membership(user=user, organisation=organisation, role=role))
+    db.session.flush()
+    return user
+
+
+def make_coordinator(email: str | None = None) -> User:
+    agency = make_organisation(OrganisationKind.agency)
+    return make_user(agency, Role.coordinator, email=email)
+
+
+def make_school_contact(school: Organisation | None = None, email: str | None = None) -> User:
+    return make_user(school or make_organisation(OrganisationKind.school), Role.contact, email=email)
+
+
+def make_company_contact(company: Organisation | None = None, email: str | None = None) -> User:
+    return make_user(company or make_organisation(OrganisationKind.company), Role.contact, email=email)
+
+
+def make_programme(agency: Organisation | None = None, name: str | None = None) -> Programme:
+    programme = Programme(name=name or f"Programme {_n()}", agency=agency or make_organisation(OrganisationKind.agency))
+    db.session.add(programme)
+    db.session.flush()
+    return programme
+
+
+def make_career_day(programme: Programme | None = None, rounds: int = 3, day: date | None = None, **fields) -> CareerDay:
+    career_day = CareerDay(programme=programme or make_programme(), name=fields.pop("name", f"BO-Tag {_n()}"),
+                           date=day or date(2027, 3, 10), **fields)
+    db.session.add(career_day)
+    start = datetime.combine(career_day.date, time(8, 30))
+    for position in range(1, rounds + 1):
+        begins = start + timedelta(minutes=60 * (position - 1))
+        career_day.rounds.append(Round(position=position, starts_at=begins.time(), ends_at=(begins + timedelta(minutes=45)).time()))
+    db.session.flush()
+    return career_day
+
+
+def make_offer(career_day: CareerDay, company: Organisation | None = None, capacity: int = 20, min_size: int = 0,
+               rounds: list[int] | None = None, **fields) -> Offer:
+    offer = Offer(career_day=career_day, company=company or make_organisation(OrganisationKind.company),
+                  title=fields.pop("title", f"Offer {_n()}"), **fields)
+    db.session.add(offer)
+    for round_ in career_day.rounds:
+        if rounds is None or round_.position in rounds:
+            offer.slots.append(Slot(round=round_, capacity=capacity, min_size=min_size))
+    db.session.flush()
+    return offer
+
+
+def make_school_class(career_day: CareerDay, school: Organisation | None = None, grade: int = 9, students: int = 0,
+                      **fields) -> SchoolClass:
+    school_class = SchoolClass(career_day=career_day, school=school or make_organisation(OrganisationKind.school),
+                               name=fields.pop("name", f"{grade}{chr(96 + _n() % 26 + 1)}"), grade=grade,
+                               headcount=fields.pop("headcount", students), class_code=fields.pop("class_code", f"K{_n():06d}"),
+                               **fields)
+    db.session.add(school_class)
+    for index in range(students):
+        school_class.students.append(Student(display_name=f"Student {index + 1}", personal_code=f"P{index + 1:04d}"))
+    db.session.flush()
+    return school_class
+
+
+def make_employer_event(company: Organisation | None = None, capacity: int = 10, **fields) -> EmployerEvent:
+    starts = fields.pop("starts_at", datetime(2027, 4, 20, 15, 0))
+    event = EmployerEvent(company=company or make_organisation(OrganisationKind.company),
+                          kind=fields.pop("kind", EmployerEventKind.info_session), title=fields.pop("title", f"Infoabend {_n()}"),
+                          starts_at=starts, ends_at=fields.pop("ends_at", starts + timedelta(hours=2)), capacity=capacity, **fields)
+    db.session.add(event)
+    db.session.flush()
+    return event

@@ -1,0 +1,67 @@
+"""The application factory and configuration."""
+import subprocess
+import sys
+
+import pytest
+
+from scheduler_app.config import DEFAULT_SECRET_KEY, ProductionConfig, config_from_environment
+from scheduler_app.factory import create_app
+from tests.conftest import settings
+
+
+def test_create_app_accepts_a_mapping_and_has_no_side_effects(tmp_path):
+    database = tmp_path / "never-created.sqlite"
+    app = create_app(settings(SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}"))
+    assert app.config["TESTING"] is True
+    assert not database.exists()
+
+
+def test_create_app_accepts_a_config_class():
+    class Custom(ProductionConfig):
+        SECRET_KEY = "a-long-random-production-secret"
+
+    app = create_app(Custom)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_production_refuses_the_default_secret_key():
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(config_from_environment({"APP_ENV": "production"}))
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(config_from_environment({"APP_ENV": "production", "SECRET_KEY": DEFAULT_SECRET_KEY}))
+
+
+def test_environment_settings_are_read_in_one_place():
+    values = config_from_environment({
+        "APP_ENV": "production", "SECRET_KEY": "x" * 32, "DATABASE_URL": "postgres://u@db/prod",
+        "PUBLIC_BASE_URL": "https://termine.example.de/", "MAIL_PORT": "587", "DEFAULT_LOCALE": "en",
+    })
+    assert values["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/prod"
+    assert values["PUBLIC_BASE_URL"] == "https://termine.example.de"
+    assert values["MAIL_PORT"] == 587
+    assert values["BABEL_DEFAULT_LOCALE"] == "en"
+    assert values["HSTS"] is True
+
+
+def test_package_root_does_not_import_flask():
+    code = "import sys, scheduler_app; assert 'flask' not in sys.modules, sorted(m for m in sys.modules if 'flask' in m)"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_security_headers_on_every_page(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def test_hsts_in_production():
+    class Production(ProductionConfig):
+        SECRET_KEY = "a-long-random-production-secret"
+        SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+    app = create_app(Production)
+    response = app.test_client().get("/")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
