@@ -11,6 +11,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
+from scheduler_app._build import compile_catalogues
 from scheduler_app.config import PROJECT_ROOT
 
 TRANSLATIONS = PROJECT_ROOT / "scheduler_app" / "translations"
@@ -44,13 +45,14 @@ def load(locale: str) -> Catalog:
 
 
 def update_catalogue(locale: str = "de") -> tuple[int, list[str]]:
-    """Merge newly extracted strings into the locale's .po; returns (total, untranslated msgids)."""
+    """Merge newly extracted strings into the locale's .po and compile it; returns (total, untranslated msgids)."""
     template = extract()
     catalog = load(locale)
     catalog.update(template, no_fuzzy_matching=True)
     catalog.obsolete.clear()
     with po_path(locale).open("wb") as handle:
         write_po(handle, catalog, sort_output=True, omit_header=False, width=100, include_lineno=False)
+    compile_catalogues(TRANSLATIONS)
     return len(template), missing_translations(locale, template)
 
 

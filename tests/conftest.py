@@ -71,6 +71,9 @@ def _schema_on_shared_database():
 
 @pytest.fixture
 def app(_schema_on_shared_database):
+    """A fresh app and empty database. No context stays pushed, so every test-client request gets
+    its own application context (as in production); set up data inside ``with app.app_context()``
+    or use ``db_session``."""
     from scheduler_app.extensions import db
     from scheduler_app.factory import create_app
 
@@ -78,7 +81,8 @@ def app(_schema_on_shared_database):
     with app.app_context():
         if TEST_DATABASE_URL.startswith("sqlite"):
             db.create_all()
-        yield app
+    yield app
+    with app.app_context():
         db.session.remove()
         if TEST_DATABASE_URL.startswith("sqlite"):
             db.drop_all()
@@ -90,10 +94,19 @@ def app(_schema_on_shared_database):
 
 
 @pytest.fixture
+def _push_request_context():
+    """Overrides pytest-flask's autouse fixture: a request context kept open for the whole test
+    would make every test-client request share one ``g`` (and one signed-in user)."""
+    yield
+
+
+@pytest.fixture
 def db_session(app):
+    """The session inside an application context held for the test (domain tests)."""
     from scheduler_app.extensions import db
 
-    return db.session
+    with app.app_context():
+        yield db.session
 
 
 @pytest.fixture
