@@ -45,6 +45,20 @@ def update_translations() -> None:
         click.echo(f"  {msgid}")
 
 
+@i18n.command("fill")
+@click.argument("translations", type=click.File("r", encoding="utf-8"))
+def fill_translations(translations) -> None:
+    """Set German translations from a JSON object {msgid: German text}, then compile."""
+    import json
+
+    from scheduler_app.i18n_catalog import fill_catalogue
+
+    filled, missing = fill_catalogue("de", json.load(translations))
+    click.echo(f"{filled} translations set, {len(missing)} still missing.")
+    for msgid in missing:
+        click.echo(f"  {msgid}")
+
+
 def register(app: Flask) -> None:
     for group in (users, i18n):
         app.cli.add_command(group)

@@ -50,10 +50,28 @@ def update_catalogue(locale: str = "de") -> tuple[int, list[str]]:
     catalog = load(locale)
     catalog.update(template, no_fuzzy_matching=True)
     catalog.obsolete.clear()
+    _save(locale, catalog)
+    return len(template), missing_translations(locale, template)
+
+
+def fill_catalogue(locale: str, translations: dict[str, str]) -> tuple[int, list[str]]:
+    """Set msgstrs from ``translations`` (msgid → text), save and compile; returns (set, still missing)."""
+    update_catalogue(locale)
+    catalog = load(locale)
+    filled = 0
+    for message in catalog:
+        if message.id and isinstance(message.id, str) and message.id in translations:
+            message.string = translations[message.id]
+            message.flags.discard("fuzzy")
+            filled += 1
+    _save(locale, catalog)
+    return filled, missing_translations(locale)
+
+
+def _save(locale: str, catalog: Catalog) -> None:
     with po_path(locale).open("wb") as handle:
         write_po(handle, catalog, sort_output=True, omit_header=False, width=100, include_lineno=False)
     compile_catalogues(TRANSLATIONS)
-    return len(template), missing_translations(locale, template)
 
 
 def missing_translations(locale: str = "de", template: Catalog | None = None) -> list[str]:

@@ -1,11 +1,9 @@
-"""The company contact's screens."""
-from flask import Blueprint, render_template
+"""The company dashboard."""
+from flask import render_template
 from flask_login import current_user
 
+from scheduler_app.web.company import bp
 from scheduler_app.web.access import company_contact_required
-
-bp = Blueprint("company", __name__, url_prefix="/company")
-
 
 @bp.route("/")
 @company_contact_required

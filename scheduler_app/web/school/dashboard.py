@@ -1,11 +1,9 @@
-"""The school contact's (teacher's) screens."""
-from flask import Blueprint, render_template
+"""The school dashboard."""
+from flask import render_template
 from flask_login import current_user
 
+from scheduler_app.web.school import bp
 from scheduler_app.web.access import school_contact_required
-
-bp = Blueprint("school", __name__, url_prefix="/school")
-
 
 @bp.route("/")
 @school_contact_required

@@ -1,11 +1,9 @@
-"""The coordinator's screens."""
-from flask import Blueprint, render_template
+"""The coordinator dashboard."""
+from flask import render_template
 from flask_login import current_user
 
+from scheduler_app.web.coordinator import bp
 from scheduler_app.web.access import coordinator_required
-
-bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
-
 
 @bp.route("/")
 @coordinator_required

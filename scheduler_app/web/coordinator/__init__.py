@@ -1,0 +1,6 @@
+"""The coordinator's screens, one module per topic; each module adds its views to ``bp``."""
+from flask import Blueprint
+
+bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
+
+from scheduler_app.web.coordinator import dashboard  # noqa: E402,F401
