@@ -17,7 +17,7 @@ from scheduler_app.config import PROJECT_ROOT
 TRANSLATIONS = PROJECT_ROOT / "scheduler_app" / "translations"
 KEYWORDS = {
     "_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None,
-    "DomainError": None, "NotAllowed": None,
+    "DomainError": None, "NotAllowed": None, "N_": None,
 }
 METHOD_MAP = [("scheduler_app/**.py", "python"), ("templates/**.html", "jinja2")]
 OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}

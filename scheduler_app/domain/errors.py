@@ -15,3 +15,9 @@ class DomainError(Exception):
 
 class NotAllowed(DomainError):
     """The actor may not do this (a view turns it into 403)."""
+
+
+def N_(message: str) -> str:
+    """Mark an English msgid for translation without translating it here (the domain has no locale);
+    the view or template translates it with ``_()``."""
+    return message
