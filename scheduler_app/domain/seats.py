@@ -1,0 +1,42 @@
+"""Seats guarded by the database: conditional UPDATEs that never oversell, even under concurrency.
+
+A check-then-write in Python oversells when two requests read the same count; a single
+``UPDATE … SET assigned = assigned + 1 WHERE assigned + 1 <= capacity`` cannot, on SQLite
+and on PostgreSQL alike (the CHECK constraint on the table is the last line of defence).
+These functions flush only; the boundary commits.
+"""
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from scheduler_app.extensions import db
+from scheduler_app.models import AllocationSlot
+
+
+def take_allocation_seat(allocation_id: int, slot_id: int) -> bool:
+    """Take one seat of ``slot_id`` within the allocation; False when the slot is full (or unknown)."""
+    result = db.session.execute(
+        update(AllocationSlot)
+        .where(
+            AllocationSlot.allocation_id == allocation_id,
+            AllocationSlot.slot_id == slot_id,
+            AllocationSlot.assigned + 1 <= AllocationSlot.capacity,
+        )
+        .values(assigned=AllocationSlot.assigned + 1)
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount == 1
+
+
+def release_allocation_seat(allocation_id: int, slot_id: int) -> None:
+    """Give back one seat of ``slot_id`` within the allocation (never below zero)."""
+    db.session.execute(
+        update(AllocationSlot)
+        .where(
+            AllocationSlot.allocation_id == allocation_id,
+            AllocationSlot.slot_id == slot_id,
+            AllocationSlot.assigned > 0,
+        )
+        .values(assigned=AllocationSlot.assigned - 1)
+        .execution_options(synchronize_session="fetch")
+    )
