@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from scheduler_app.extensions import db
-from scheduler_app.models import AllocationSlot
+from scheduler_app.models import AllocationSlot, CareerDay
 
 
 def take_allocation_seat(allocation_id: int, slot_id: int) -> bool:
@@ -38,5 +38,29 @@ def release_allocation_seat(allocation_id: int, slot_id: int) -> None:
             AllocationSlot.assigned > 0,
         )
         .values(assigned=AllocationSlot.assigned - 1)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def take_career_day_places(career_day_id: int, n: int) -> bool:
+    """Reserve ``n`` of the career day's places (its ``max_students``); False when fewer are left."""
+    result = db.session.execute(
+        update(CareerDay)
+        .where(
+            CareerDay.id == career_day_id,
+            (CareerDay.max_students.is_(None)) | (CareerDay.registered_students + n <= CareerDay.max_students),
+        )
+        .values(registered_students=CareerDay.registered_students + n)
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount == 1
+
+
+def release_career_day_places(career_day_id: int, n: int) -> None:
+    """Give back ``n`` of the career day's places (never below zero)."""
+    db.session.execute(
+        update(CareerDay)
+        .where(CareerDay.id == career_day_id, CareerDay.registered_students >= n)
+        .values(registered_students=CareerDay.registered_students - n)
         .execution_options(synchronize_session="fetch")
     )
