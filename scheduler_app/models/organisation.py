@@ -139,6 +139,7 @@ class Invitation(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]  # a coordinator withdrew the link before it was used
 
     organisation: Mapped[Organisation] = relationship()
     invited_by: Mapped[User | None] = relationship()
