@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from scheduler_app.extensions import db
-from scheduler_app.models import AllocationSlot, CareerDay
+from scheduler_app.models import AllocationSlot, CareerDay, EmployerEvent
 
 
 def take_allocation_seat(allocation_id: int, slot_id: int) -> bool:
@@ -62,5 +62,26 @@ def release_career_day_places(career_day_id: int, n: int) -> None:
         update(CareerDay)
         .where(CareerDay.id == career_day_id, CareerDay.registered_students >= n)
         .values(registered_students=CareerDay.registered_students - n)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def take_event_places(event_id: int, n: int) -> bool:
+    """Confirm ``n`` places of an employer event; False (nothing changed) when fewer than ``n`` are free."""
+    result = db.session.execute(
+        update(EmployerEvent)
+        .where(EmployerEvent.id == event_id, EmployerEvent.booked + n <= EmployerEvent.capacity)
+        .values(booked=EmployerEvent.booked + n)
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount == 1
+
+
+def release_event_places(event_id: int, n: int) -> None:
+    """Give back ``n`` confirmed places of an employer event (never below zero)."""
+    db.session.execute(
+        update(EmployerEvent)
+        .where(EmployerEvent.id == event_id, EmployerEvent.booked >= n)
+        .values(booked=EmployerEvent.booked - n)
         .execution_options(synchronize_session="fetch")
     )
