@@ -1,13 +1,22 @@
 """Template globals and filters: navigation by role, dates in the user's language."""
-from flask import Flask
+from flask import Flask, request
 from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_login import current_user
+
+from scheduler_app.web.navigation import navigation_for
 
 
 def register(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["time"] = lambda value, fmt="short": format_time(value, fmt) if value else ""
+    # Event times and deadlines are stored as Berlin wall-clock times: format them without a UTC shift.
+    app.jinja_env.filters["wallclock"] = (
+        lambda value, fmt="medium": format_datetime(value, fmt, rebase=False) if value else ""
+    )
+    # Templates link to screens other modules provide only once those screens exist.
+    app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in app.view_functions
+    app.jinja_env.globals["main_navigation"] = lambda: navigation_for(current_user, request.endpoint, app.view_functions)
 
     @app.context_processor
     def inject_globals():

@@ -4,3 +4,4 @@ from flask import Blueprint
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 
 from scheduler_app.web.coordinator import dashboard  # noqa: E402,F401
+from scheduler_app.web.coordinator import programmes  # noqa: E402,F401

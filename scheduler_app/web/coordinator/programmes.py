@@ -1,0 +1,60 @@
+"""Programmes: create one, see everything it holds."""
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from scheduler_app.domain import programmes
+from scheduler_app.domain.dashboards import programme_events
+from scheduler_app.domain.errors import DomainError
+from scheduler_app.extensions import db
+from scheduler_app.models import Programme
+from scheduler_app.models_base import utc_now
+from scheduler_app.web.access import coordinator_required
+from scheduler_app.web.coordinator import bp
+
+
+class ProgrammeForm(FlaskForm):
+    agency = SelectField(_l("Agency"), coerce=int)
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=programmes.NAME_MAX_LENGTH)],
+                       description=_l("For example “BO-Tage Landkreis Osnabrück 2027”."))
+    description = TextAreaField(_l("Description"), validators=[Length(max=programmes.DESCRIPTION_MAX_LENGTH)])
+
+
+@bp.route("/programmes/new", methods=["GET", "POST"])
+@coordinator_required
+def new_programme():
+    agencies = programmes.agencies_of(current_user)
+    if not agencies:
+        abort(403)
+    form = ProgrammeForm()
+    if len(agencies) == 1:
+        del form.agency  # the usual case: nothing to choose
+    else:
+        form.agency.choices = [(agency.id, agency.name) for agency in agencies]
+    if form.validate_on_submit():
+        agency = next(agency for agency in agencies if len(agencies) == 1 or agency.id == form.agency.data)
+        try:
+            programme = programmes.create_programme(current_user, agency, form.name.data, form.description.data, utc_now())
+        except DomainError as error:
+            db.session.rollback()
+            getattr(form, error.field or "name").errors.append(_(error.message, **error.params))
+        else:
+            db.session.commit()
+            flash(_("Programme “%(name)s” created.", name=programme.name), "success")
+            return redirect(url_for("coordinator.programme", programme_id=programme.id))
+    return render_template("coordinator/programme_form.html", form=form)
+
+
+@bp.route("/programmes/<int:programme_id>")
+@coordinator_required
+def programme(programme_id: int):
+    programme = db.session.get(Programme, programme_id)
+    if programme is None or not programmes.may_manage(current_user, programme):
+        abort(404)
+    career_days, employer_events, meetings = programme_events(programme)
+    return render_template("coordinator/programme.html", programme=programme, career_days=career_days,
+                           employer_events=employer_events, meetings=meetings)
