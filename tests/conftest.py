@@ -49,6 +49,24 @@ def postgres_url() -> str:
     return url
 
 
+@pytest.fixture
+def throwaway_postgres_url(postgres_url):
+    """A fresh, empty PostgreSQL database of its own (dropped afterwards), for tests that build their
+    own schema (migrations, concurrency) without touching the shared ``test`` database."""
+    import uuid
+
+    name = f"test_throwaway_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.engine.make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def _schema_on_shared_database():
     """On PostgreSQL the schema is built once per session and emptied after each test."""

@@ -1,0 +1,127 @@
+"""The migrations build exactly the schema the models describe, and roll back, on SQLite and PostgreSQL.
+
+A model change without a migration fails ``test_migrated_schema_matches_the_models_*``.
+"""
+from __future__ import annotations
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from scheduler_app.extensions import db
+from scheduler_app.factory import create_app
+from tests.conftest import settings
+
+CYCLIC_FOREIGN_KEYS = {
+    ("career_day", "fk_career_day_published_allocation", "allocation"),
+    ("alliance_meeting", "fk_alliance_meeting_chosen_candidate", "candidate_date"),
+}
+
+
+def _app(url: str):
+    return create_app(settings(SQLALCHEMY_DATABASE_URI=url))
+
+
+def _table_names(connection) -> set[str]:
+    return set(sa.inspect(connection).get_table_names())
+
+
+def _check_constraints(connection, schema: str | None = None) -> dict[str, set[str]]:
+    inspector = sa.inspect(connection)
+    return {
+        table: {check["name"] for check in inspector.get_check_constraints(table, schema=schema)}
+        for table in inspector.get_table_names(schema=schema)
+        if table != "alembic_version"
+    }
+
+
+def _assert_upgrades_and_downgrades(url: str) -> None:
+    app = _app(url)
+    model_tables = set(db.metadata.tables)
+    with app.app_context():
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            assert _table_names(connection) == model_tables | {"alembic_version"}
+            foreign_keys = {
+                (table, fk["name"], fk["referred_table"])
+                for table in ("career_day", "alliance_meeting")
+                for fk in sa.inspect(connection).get_foreign_keys(table)
+            }
+            assert CYCLIC_FOREIGN_KEYS <= foreign_keys
+        flask_migrate.downgrade(revision="base")
+        with db.engine.connect() as connection:
+            assert _table_names(connection) == {"alembic_version"}
+        flask_migrate.upgrade()  # and up again: the downgrade left nothing behind that gets in the way
+        with db.engine.connect() as connection:
+            assert _table_names(connection) == model_tables | {"alembic_version"}
+        db.engine.dispose()
+
+
+def _schema_differences(url: str) -> list:
+    app = _app(url)
+    with app.app_context():
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, db.metadata)
+        db.engine.dispose()
+    return differences
+
+
+def test_migrations_upgrade_and_downgrade_on_sqlite(tmp_path):
+    _assert_upgrades_and_downgrades(f"sqlite:///{tmp_path / 'migrations.sqlite'}")
+
+
+@pytest.mark.postgres
+def test_migrations_upgrade_and_downgrade_on_postgresql(throwaway_postgres_url):
+    _assert_upgrades_and_downgrades(throwaway_postgres_url)
+
+
+def test_migrated_schema_matches_the_models_on_sqlite(tmp_path):
+    assert _schema_differences(f"sqlite:///{tmp_path / 'compare.sqlite'}") == []
+
+
+@pytest.mark.postgres
+def test_migrated_schema_matches_the_models_on_postgresql(throwaway_postgres_url):
+    assert _schema_differences(throwaway_postgres_url) == []
+
+
+def test_migrated_check_constraints_are_the_models_and_all_named(tmp_path):
+    """Alembic's comparison ignores CHECK constraints, so compare them with a ``create_all`` schema."""
+    migrated_app = _app(f"sqlite:///{tmp_path / 'migrated.sqlite'}")
+    with migrated_app.app_context():
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            migrated = _check_constraints(connection)
+        db.engine.dispose()
+    created_app = _app(f"sqlite:///{tmp_path / 'created.sqlite'}")
+    with created_app.app_context():
+        db.create_all()
+        with db.engine.connect() as connection:
+            created = _check_constraints(connection)
+        db.engine.dispose()
+
+    assert migrated == created
+    names = set().union(*migrated.values())
+    assert all(name and name.startswith("ck_") for name in names), sorted(map(str, names))
+    assert {"ck_employer_event_booked_within_capacity", "ck_allocation_slot_assigned_within_capacity",
+            "ck_career_day_registered_within_max", "ck_slot_min_size_within_capacity",
+            "ck_organisation_organisation_kind"} <= names
+
+
+@pytest.mark.postgres
+def test_migrated_check_constraints_are_the_models_on_postgresql(throwaway_postgres_url):
+    app = _app(throwaway_postgres_url)
+    with app.app_context():
+        flask_migrate.upgrade()
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("CREATE SCHEMA models"))
+            db.metadata.create_all(connection.execution_options(schema_translate_map={None: "models"}))
+        with db.engine.connect() as connection:
+            migrated = _check_constraints(connection)
+            created = _check_constraints(connection, schema="models")
+        db.engine.dispose()
+    assert migrated == created
+    assert all(name.startswith("ck_") for name in set().union(*migrated.values()))
