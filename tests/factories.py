@@ -114,3 +114,28 @@ def make_employer_event(company: Organisation | None = None, capacity: int = 10,
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def make_alliance(coordinating_agency: Organisation | None = None, name: str | None = None, **fields):
+    from scheduler_app.models import Alliance
+
+    alliance = Alliance(name=name or f"Fachkräftebündnis {_n()}", coordinating_agency_id=coordinating_agency.id if coordinating_agency else None,
+                        **fields)
+    db.session.add(alliance)
+    db.session.flush()
+    return alliance
+
+
+def make_alliance_meeting(alliance=None, candidates: list[datetime] | None = None, chosen: int | None = None, **fields):
+    """A meeting with candidate dates (2-hour windows); ``chosen`` is the index of the decided one."""
+    from scheduler_app.models import AllianceMeeting, CandidateDate
+
+    meeting = AllianceMeeting(alliance=alliance or make_alliance(), title=fields.pop("title", f"Bündnistreffen {_n()}"), **fields)
+    db.session.add(meeting)
+    for starts in candidates or []:
+        meeting.candidates.append(CandidateDate(starts_at=starts, ends_at=starts + timedelta(hours=2)))
+    db.session.flush()
+    if chosen is not None:
+        meeting.chosen_candidate = meeting.candidates[chosen]
+        db.session.flush()
+    return meeting

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from scheduler_app.domain import programmes
@@ -34,7 +34,7 @@ def new_programme():
     if len(agencies) == 1:
         del form.agency  # the usual case: nothing to choose
     else:
-        form.agency.choices = [(agency.id, agency.name) for agency in agencies]
+        form.agency.choices = [SelectChoice(agency.id, agency.name) for agency in agencies]
     if form.validate_on_submit():
         agency = next(agency for agency in agencies if len(agencies) == 1 or agency.id == form.agency.data)
         try:
