@@ -1,0 +1,234 @@
+"""Reading uploaded lists: class rosters and contact lists, as CSV or XLSX.
+
+CSV files come from German Excel as often as from elsewhere: UTF-8 (with or without BOM) or
+cp1252, separated by ``;`` or ``,``. XLSX files are read from their first sheet. Problems are
+reported with the row numbers a spreadsheet shows (the header is row 1), all at once, so the
+user fixes the file in one go; nothing is written until the whole file is good.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+
+from scheduler_app.domain.errors import N_, DomainError, NotAllowed
+from scheduler_app.extensions import db
+from scheduler_app.models import Organisation, OrganisationKind, Role, User
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_ROSTER_ROWS = 60
+MAX_CONTACT_ROWS = 500
+MAX_CELL_LENGTH = 60
+ROSTER_HEADERS = {"name", "anzeigename", "display_name"}
+CONTACT_HEADERS = {
+    "organisation": {"organisation", "organization", "name der organisation", "schule/unternehmen"},
+    "kind": {"art", "kind", "typ"},
+    "contact_name": {"ansprechperson", "name", "ansprechpartner", "ansprechpartnerin", "contact"},
+    "email": {"e-mail", "email", "e-mail-adresse", "mail"},
+}
+KINDS = {
+    "schule": OrganisationKind.school, "school": OrganisationKind.school,
+    "unternehmen": OrganisationKind.company, "company": OrganisationKind.company, "betrieb": OrganisationKind.company,
+}
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int
+    message: str  # an English msgid; the view translates it and fills in ``params``
+    params: dict = field(default_factory=dict)
+
+
+class FileRowsError(DomainError):
+    """Some rows of an uploaded file are wrong; ``problems`` lists each of them."""
+
+    def __init__(self, problems: list[RowProblem]):
+        super().__init__("Please correct %(count)d rows in the file.", field="file", count=len(problems))
+        self.problems = problems
+
+    def __str__(self) -> str:
+        return "; ".join(f"{p.row}: {p.message % p.params if p.params else p.message}" for p in self.problems)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return " ".join(str(value).split())
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _csv_rows(text: str) -> list[list[str]]:
+    sample = text[:4096]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=";,\t")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        first = sample.splitlines()[0] if sample.splitlines() else ""
+        delimiter = ";" if first.count(";") >= first.count(",") and ";" in first else ("," if "," in first else ";")
+    try:
+        return [[_text(cell) for cell in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as error:
+        raise DomainError("The file could not be read as CSV (%(reason)s).", field="file", reason=str(error)) from None
+
+
+def _xlsx_rows(data: bytes, limit: int) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    rows: list[list[str]] = []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it ignores
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            try:
+                sheet = workbook.worksheets[0]
+                for values in sheet.iter_rows(values_only=True):
+                    rows.append([_text(value) for value in values])
+                    if sum(1 for row in rows if any(row)) > limit + 1:
+                        break  # enough to say the file is too long; a huge sheet is not read to the end
+            finally:
+                workbook.close()
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError):
+        raise DomainError("The file could not be read as an Excel workbook (.xlsx).", field="file") from None
+    return rows
+
+
+def _rows(filename: str, data: bytes, limit: int) -> list[tuple[int, list[str]]]:
+    """The file's non-empty rows with their row numbers (1 = first row)."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension not in ("csv", "xlsx"):
+        raise DomainError("Please upload a .csv or .xlsx file.", field="file")
+    if len(data) > MAX_FILE_BYTES:
+        raise DomainError("The file is larger than %(n)d MB.", field="file", n=MAX_FILE_BYTES // (1024 * 1024))
+    rows = _xlsx_rows(data, limit) if extension == "xlsx" else _csv_rows(_decode(data))
+    numbered = [(number, row) for number, row in enumerate(rows, start=1) if any(row)]
+    if not numbered:
+        raise DomainError("The file is empty.", field="file")
+    return numbered
+
+
+def _header_index(header: list[str], names: set[str]) -> int | None:
+    for index, cell in enumerate(header):
+        if cell.strip().lower() in names:
+            return index
+    return None
+
+
+def read_roster(filename: str, data: bytes) -> list[str]:
+    """The display names in an uploaded roster, in file order.
+
+    The file has a header row with a column "Name", "Anzeigename" or "display_name" (any case), or
+    a single column of names without a header. At most 60 names of at most 60 characters each.
+    """
+    rows = _rows(filename, data, MAX_ROSTER_ROWS)
+    column = _header_index(rows[0][1], ROSTER_HEADERS)
+    if column is not None:
+        rows = rows[1:]
+    elif all(sum(1 for cell in row if cell) == 1 and row[0] for _, row in rows):
+        column = 0
+    else:
+        raise DomainError("The file needs a column 'Name'.", field="file")
+    entries = [(number, row[column] if column < len(row) else "") for number, row in rows]
+    entries = [(number, name) for number, name in entries if name]
+    if not entries:
+        raise DomainError("The file contains no names.", field="file")
+    if len(entries) > MAX_ROSTER_ROWS:
+        raise DomainError("The file has more than %(n)d names.", field="file", n=MAX_ROSTER_ROWS)
+    too_long = [RowProblem(number, N_("The name may have at most %(n)d characters."), {"n": MAX_CELL_LENGTH})
+                for number, name in entries if len(name) > MAX_CELL_LENGTH]
+    if too_long:
+        raise FileRowsError(too_long)
+    return [name for _, name in entries]
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    row: int
+    organisation_name: str
+    kind: OrganisationKind
+    contact_name: str
+    email: str
+
+
+def read_contact_list(filename: str, data: bytes) -> list[ContactRow]:
+    """The rows of a contact list with columns Organisation, Art (Schule/Unternehmen),
+    Ansprechperson and E-Mail (German or English headings, any case and order). Every row is
+    checked; all bad rows are reported together."""
+    rows = _rows(filename, data, MAX_CONTACT_ROWS)
+    header = rows[0][1]
+    columns = {key: _header_index(header, names) for key, names in CONTACT_HEADERS.items()}
+    if any(index is None for index in columns.values()):
+        raise DomainError("The file needs the columns 'Organisation', 'Art', 'Ansprechperson' and 'E-Mail'.", field="file")
+    rows = rows[1:]
+    if not rows:
+        raise DomainError("The file is empty.", field="file")
+    if len(rows) > MAX_CONTACT_ROWS:
+        raise DomainError("The file has more than %(n)d rows.", field="file", n=MAX_CONTACT_ROWS)
+    contacts, problems, seen = [], [], set()
+    for number, row in rows:
+        cells = {key: row[index] if index < len(row) else "" for key, index in columns.items()}
+        kind = KINDS.get(cells["kind"].lower())
+        if not cells["organisation"] or len(cells["organisation"]) > 200:
+            problems.append(RowProblem(number, N_("Please enter the organisation's name (at most 200 characters).")))
+            continue
+        if kind is None:
+            problems.append(RowProblem(number, N_("The kind must be 'Schule' or 'Unternehmen', not '%(value)s'."),
+                                       {"value": cells["kind"]}))
+            continue
+        if not cells["contact_name"] or len(cells["contact_name"]) > 200:
+            problems.append(RowProblem(number, N_("Please enter the contact person's name (at most 200 characters).")))
+            continue
+        try:
+            email = validate_email(cells["email"], check_deliverability=False).normalized.lower()
+        except EmailNotValidError:
+            problems.append(RowProblem(number, N_("'%(value)s' is not a valid e-mail address."), {"value": cells["email"]}))
+            continue
+        if email in seen:
+            problems.append(RowProblem(number, N_("The e-mail address %(value)s appears more than once."), {"value": email}))
+            continue
+        seen.add(email)
+        contacts.append(ContactRow(number, cells["organisation"], kind, cells["contact_name"], email))
+    if problems:
+        raise FileRowsError(problems)
+    return contacts
+
+
+def import_contact_list(actor: User, rows: list[ContactRow], now: datetime, base_url: str, ttl: timedelta) -> list:
+    """Create the organisations that do not exist yet (matched by kind and name, ignoring case) and
+    invite each row's contact. All rows or none: if any invitation is refused, every problem is
+    reported and nothing is kept."""
+    from scheduler_app.domain.invitations import invite
+
+    if not any(m.role is Role.coordinator for m in actor.memberships):
+        raise NotAllowed("Only coordinators may do this.")
+    invitations, problems = [], []
+    with db.session.begin_nested():  # a savepoint: rolled back when any row fails
+        for row in rows:
+            organisation = db.session.scalar(select(Organisation).where(
+                Organisation.kind == row.kind, func.lower(Organisation.name) == row.organisation_name.lower()))
+            if organisation is None:
+                organisation = Organisation(kind=row.kind, name=row.organisation_name, created_at=now)
+                db.session.add(organisation)
+                db.session.flush()
+            try:
+                invitations.append(invite(actor, organisation, row.email, row.contact_name, now, ttl, base_url))
+            except NotAllowed:
+                raise
+            except DomainError as error:
+                problems.append(RowProblem(row.row, error.message, error.params))
+        if problems:
+            raise FileRowsError(problems)
+    return invitations
