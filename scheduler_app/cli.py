@@ -59,6 +59,134 @@ def fill_translations(translations) -> None:
         click.echo(f"  {msgid}")
 
 
+careerday = AppGroup("careerday", help="Allocate, export and publish career days.")
+
+
+def _career_day_or_fail(day_id: int):
+    from scheduler_app.models import CareerDay
+
+    career_day = db.session.get(CareerDay, day_id)
+    if career_day is None:
+        raise click.ClickException(f"No career day with id {day_id}.")
+    return career_day
+
+
+@careerday.command("list")
+def list_career_days() -> None:
+    """List career days: id, date, name, classes, students, allocation status."""
+    from sqlalchemy import select
+
+    from scheduler_app.domain.allocation import career_day_status
+    from scheduler_app.models import CareerDay
+
+    days = db.session.scalars(select(CareerDay).order_by(CareerDay.date, CareerDay.id)).all()
+    if not days:
+        click.echo("No career days.")
+    for day in days:
+        students = sum(len(c.students) for c in day.classes)
+        click.echo(f"{day.id:>4}  {day.date:%Y-%m-%d}  {day.name}  classes={len(day.classes)}  students={students}  "
+                   f"status={career_day_status(day)}")
+
+
+@careerday.command("allocate")
+@click.argument("day", type=int)
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, help="Seconds the engine may search.")
+def allocate_career_day(day: int, time_limit: float | None) -> None:
+    """Run the allocation engine for DAY (an id) now, in this process, and print the result."""
+    from scheduler_app.domain.allocation import run_allocation, start_allocation
+    from scheduler_app.domain.allocation_review import review
+
+    try:
+        allocation = start_allocation(None, _career_day_or_fail(day), utc_now())
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Allocation {allocation.id} started.")
+    allocation = run_allocation(allocation.id, utc_now, time_limit_s=time_limit)  # commits its result itself
+    if allocation is None:
+        raise click.ClickException("Another process claimed this allocation first.")
+    click.echo(f"Allocation {allocation.id}: {allocation.state.value}, status {allocation.solver_status}, "
+               f"objective {allocation.objective}, bound {allocation.bound}")
+    if allocation.error:
+        raise click.ClickException(allocation.error)
+    summary = review(allocation)
+    for bar in summary.histogram:
+        label = f"rank {bar.rank}" if bar.rank is not None else "unranked"
+        click.echo(f"  {label:>9}: {bar.count}")
+    click.echo(f"  students fully served: {summary.fully_served} of {summary.students}")
+    for problem in summary.problems:
+        click.echo(f"  problem: {problem.get('message')}")
+    if allocation.solver_status not in ("optimal", "feasible"):
+        raise click.exceptions.Exit(1)
+
+
+@careerday.command("export")
+@click.argument("day", type=int)
+@click.option("-o", "--output", "directory", required=True, type=click.Path(file_okay=False), help="Directory to write to.")
+def export_career_day(day: int, directory: str) -> None:
+    """Write instance.json and the latest result.json (allocation-format/1) plus the assignments as CSV/XLSX."""
+    from flask import current_app
+    from flask_babel import force_locale, gettext
+
+    from scheduler_app.domain.exports import export_files
+
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        paths = export_files(_career_day_or_fail(day), directory, translate=gettext)
+    for path in paths:
+        click.echo(str(path))
+
+
+@careerday.command("publish")
+@click.argument("day", type=int)
+@click.option("--allocation", "allocation_id", type=int, default=None, help="Allocation id (default: the latest finished one).")
+def publish_career_day(day: int, allocation_id: int | None) -> None:
+    """Publish an allocation of DAY: route sheets, door lists and class lists become available."""
+    from scheduler_app.domain.allocation import latest_done_allocation, publish
+    from scheduler_app.models import Allocation
+
+    career_day = _career_day_or_fail(day)
+    allocation = db.session.get(Allocation, allocation_id) if allocation_id else latest_done_allocation(career_day)
+    if allocation is None or allocation.career_day_id != career_day.id:
+        raise click.ClickException("No finished allocation of this career day.")
+    try:
+        publish(None, allocation, utc_now())
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Allocation {allocation.id} of {career_day.name} published.")
+
+
+jobs = AppGroup("jobs", help="The background job process.")
+
+
+@jobs.command("run")
+@click.option("--once", is_flag=True, help="Run every sweep once and exit.")
+def run_jobs(once: bool) -> None:
+    """Run the job process (APScheduler); the only place background work happens."""
+    import logging
+
+    from flask import current_app
+
+    from scheduler_app.jobs import build_scheduler, recover_after_restart, run_once
+
+    app = current_app._get_current_object()
+    if once:
+        for name, count in run_once(app).items():
+            click.echo(f"{name}: {count}")
+        return
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    recovered = recover_after_restart(app)
+    if recovered:
+        click.echo(f"{recovered} interrupted allocation(s) marked as failed.")
+    click.echo("Job process running; press Ctrl+C to stop.")
+    try:
+        build_scheduler(app).start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
 def register(app: Flask) -> None:
-    for group in (users, i18n):
+    for group in (users, i18n, careerday, jobs):
         app.cli.add_command(group)

@@ -1,0 +1,548 @@
+"""Allocations of a career day: from the database to the allocation engine and back.
+
+The workflow a coordinator follows:
+
+1. :func:`start_allocation` queues a run (a web request or ``flask careerday allocate``);
+2. :func:`run_allocation` executes it outside any web request (the job process or the CLI):
+   it builds an allocation-instance/1 with :func:`build_instance`, calls the engine and saves the
+   answer in ONE transaction;
+3. the coordinator reviews it (:mod:`scheduler_app.domain.allocation_review`), moves students by
+   hand (:func:`move_student`, which locks the assignment), re-solves with minimal changes
+   (:func:`resolve_with_minimal_changes`) and finally :func:`publish`\\ es one allocation.
+
+Ids in the instance are stable strings made from database keys (``R<round.id>``, ``O<offer.id>``,
+``C<company.id>``, ``S<slot.id>``, ``P<student.id>``), so results map back by id, never by position.
+
+Everything here follows the domain rules (flush, never commit) EXCEPT :func:`run_allocation`, a
+boundary like a job: it commits (see its docstring).
+"""
+from __future__ import annotations
+
+import logging
+import time as monotonic_clock
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from scheduler_app.domain import audit
+from scheduler_app.domain.errors import DomainError, NotAllowed
+from scheduler_app.domain.seats import release_allocation_seat, take_allocation_seat
+from scheduler_app.extensions import db
+from scheduler_app.models import (
+    Allocation,
+    AllocationSlot,
+    AllocationState,
+    Assignment,
+    CareerDay,
+    Slot,
+    Student,
+    User,
+)
+
+log = logging.getLogger(__name__)
+
+USABLE_STATUSES = ("optimal", "feasible")  # solver statuses whose assignments are a valid allocation
+ACTIVE_STATES = (AllocationState.queued, AllocationState.running)
+HIGHEST_GRADE = 13  # SchoolClass.grade is 1..13
+PROGRESS_INTERVAL_S = 0.5  # at most two progress writes per second
+
+
+@dataclass(frozen=True)
+class AllocationWeights:
+    """The costs of the objective (allocation-format/1 ``rules``).
+
+    A rank-1 wish costs nothing and each further rank costs more, so the engine prefers giving many
+    students their first wishes to giving a few their fifth. An offer the student did not rank is
+    allowed but expensive (30 > the cost of any ranked wish): a student without wishes, or whose
+    wishes are all full, still gets a programme instead of a free round. An empty wanted slot
+    (1000) is worse than anything else.
+    """
+
+    rank_costs: tuple[int, ...] = (0, 1, 3, 6, 10, 15)
+    unranked_cost: int | None = 30
+    missing_cost: int = 1000
+    distinct_companies: bool = True
+    seed: int = 0
+
+
+WEIGHTS = AllocationWeights()
+
+
+# ---------------------------------------------------------------------------------------------
+# ids
+
+
+def round_key(round_id: int) -> str:
+    return f"R{round_id}"
+
+
+def offer_key(offer_id: int) -> str:
+    return f"O{offer_id}"
+
+
+def company_key(company_id: int) -> str:
+    return f"C{company_id}"
+
+
+def slot_key(slot_id: int) -> str:
+    return f"S{slot_id}"
+
+
+def student_key(student_id: int) -> str:
+    return f"P{student_id}"
+
+
+def database_id(key: str, prefix: str) -> int:
+    """The database id behind an instance id such as ``S17``; ValueError for anything else."""
+    if not key.startswith(prefix) or not key[len(prefix):].isdigit():
+        raise ValueError(f"{key!r} is not an id of the form {prefix}<number>")
+    return int(key[len(prefix):])
+
+
+# ---------------------------------------------------------------------------------------------
+# the instance
+
+
+def _grades(offer) -> list[int] | None:
+    if offer.min_grade is None and offer.max_grade is None:
+        return None
+    low = offer.min_grade if offer.min_grade is not None else 1
+    high = offer.max_grade if offer.max_grade is not None else HIGHEST_GRADE
+    return list(range(low, high + 1))
+
+
+def students_of(career_day: CareerDay) -> list[Student]:
+    """Every student of the day, in a stable order (class, then student id)."""
+    return [student for school_class in career_day.classes for student in sorted(school_class.students, key=lambda s: s.id)]
+
+
+def group_label(student: Student) -> str:
+    school_class = student.school_class
+    return f"{school_class.name} ({school_class.school.name})"
+
+
+def build_instance(career_day: CareerDay, *, previous: Allocation | None = None, change_cost: int = 5,
+                   weights: AllocationWeights = WEIGHTS) -> dict:
+    """The career day as an allocation-instance/1 dict.
+
+    With ``previous`` (re-solve with minimal changes): its locked assignments become
+    ``locked_slots`` and all its assignments become ``rules.previous``, each pair not kept
+    costing ``change_cost``.
+    """
+    rounds = list(career_day.rounds)
+    offer_ids = {offer.id for offer in career_day.offers}
+    offers, slots = [], []
+    for offer in career_day.offers:
+        entry = {"id": offer_key(offer.id), "company": company_key(offer.company_id), "label": offer.title}
+        grades = _grades(offer)
+        if grades is not None:
+            entry["grades"] = grades
+        if offer.max_total is not None:
+            entry["max_total"] = offer.max_total
+        offers.append(entry)
+    position = {round_.id: round_.position for round_ in rounds}
+    for offer in career_day.offers:
+        for slot in offer.slots:
+            slots.append({"id": slot_key(slot.id), "offer": offer_key(offer.id), "round": round_key(slot.round_id),
+                          "capacity": slot.capacity, "min_size": slot.min_size})
+    slots.sort(key=lambda s: (position[database_id(s["round"], "R")], database_id(s["offer"], "O")))
+
+    locked: dict[int, list[str]] = {}
+    previous_pairs = []
+    if previous is not None:
+        for assignment in sorted(previous.assignments, key=lambda a: (a.student_id, a.round_id)):
+            previous_pairs.append({"student": student_key(assignment.student_id), "slot": slot_key(assignment.slot_id)})
+            if assignment.locked:
+                locked.setdefault(assignment.student_id, []).append(slot_key(assignment.slot_id))
+
+    students = []
+    for student in students_of(career_day):
+        school_class = student.school_class
+        entry = {
+            "id": student_key(student.id),
+            "group": group_label(student),
+            "grade": school_class.grade,
+            "rounds": [round_key(r.id) for r in rounds if school_class.present_in(r.position)],
+            "wanted": career_day.slots_per_student,
+            "preferences": {offer_key(p.offer_id): p.rank for p in student.preferences if p.offer_id in offer_ids},
+            "excluded": sorted((offer_key(e.offer_id) for e in student.exclusions if e.offer_id in offer_ids),
+                               key=lambda key: database_id(key, "O")),
+        }
+        if student.id in locked:
+            entry["locked_slots"] = locked[student.id]
+        students.append(entry)
+
+    rules = {
+        "slots_per_student": career_day.slots_per_student,
+        "rank_costs": list(weights.rank_costs),
+        "unranked_cost": weights.unranked_cost,
+        "missing_cost": weights.missing_cost,
+        "distinct_companies": weights.distinct_companies,
+        "seed": weights.seed,
+    }
+    if previous is not None:
+        rules["previous"] = previous_pairs
+        rules["change_cost"] = change_cost
+    return {
+        "format": "allocation-instance/1",
+        "name": career_day.name,
+        "rounds": [round_key(r.id) for r in rounds],
+        "offers": offers,
+        "slots": slots,
+        "students": students,
+        "rules": rules,
+    }
+
+
+def result_dict(allocation: Allocation) -> dict:
+    """The allocation as an allocation-result/1 dict, from its CURRENT assignments (manual moves
+    included); objective, bound and metrics are the engine's, from the run."""
+    assignments = sorted(allocation.assignments, key=lambda a: (a.student_id, a.round_id))
+    return {
+        "format": "allocation-result/1",
+        "status": allocation.solver_status,
+        "assignments": [{"student": student_key(a.student_id), "slot": slot_key(a.slot_id)} for a in assignments],
+        "objective": allocation.objective,
+        "bound": allocation.bound,
+        "metrics": allocation.metrics or {},
+        "problems": allocation.problems or [],
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# starting a run
+
+
+def _require_coordinator(actor: User | None) -> None:
+    """Coordinators only; ``actor=None`` is the operator at the command line or a job."""
+    if actor is not None and not actor.is_coordinator:
+        raise NotAllowed("Only coordinators may run and change allocations.")
+
+
+def active_allocation(career_day: CareerDay) -> Allocation | None:
+    """The allocation of this day that is queued or running, if any."""
+    return db.session.scalar(
+        select(Allocation).where(Allocation.career_day_id == career_day.id, Allocation.state.in_(ACTIVE_STATES))
+        .order_by(Allocation.id).limit(1)
+    )
+
+
+def latest_done_allocation(career_day: CareerDay) -> Allocation | None:
+    return db.session.scalar(
+        select(Allocation).where(Allocation.career_day_id == career_day.id, Allocation.state == AllocationState.done)
+        .order_by(Allocation.id.desc()).limit(1)
+    )
+
+
+def career_day_status(career_day: CareerDay) -> str:
+    """A short English status for listings: published, the latest run's state, or not allocated."""
+    if career_day.published_allocation_id is not None:
+        return f"published (allocation {career_day.published_allocation_id})"
+    latest = db.session.scalar(
+        select(Allocation).where(Allocation.career_day_id == career_day.id).order_by(Allocation.id.desc()).limit(1)
+    )
+    if latest is None:
+        return "not allocated"
+    detail = f", {latest.solver_status}" if latest.solver_status else ""
+    return f"allocation {latest.id} {latest.state.value}{detail}"
+
+
+def start_allocation(actor: User | None, career_day: CareerDay, now: datetime, *,
+                     based_on: Allocation | None = None) -> Allocation:
+    """Queue a run of the allocation engine for the day (the job process picks it up).
+
+    Refuses while another run of the same day is queued or running, and when there is nothing to
+    allocate. ``based_on``: re-solve close to that allocation, keeping its locked assignments.
+    """
+    _require_coordinator(actor)
+    if active_allocation(career_day) is not None:
+        raise DomainError("An allocation for this career day is already queued or running.")
+    if not any(offer.slots for offer in career_day.offers):
+        raise DomainError("This career day has no offers with slots yet.")
+    if not any(school_class.students for school_class in career_day.classes):
+        raise DomainError("No students are registered for this career day yet.")
+    if based_on is not None:
+        if based_on.career_day_id != career_day.id:
+            raise DomainError("This allocation belongs to another career day.")
+        _require_usable(based_on)
+    allocation = Allocation(career_day=career_day, state=AllocationState.queued, based_on_id=based_on.id if based_on else None,
+                            created_by=actor, created_at=now, progress=0.0, phase="queued")
+    db.session.add(allocation)
+    db.session.flush()
+    audit.record(actor, "allocation.start", allocation, now, career_day=career_day.id,
+                 based_on=based_on.id if based_on else None)
+    return allocation
+
+
+def resolve_with_minimal_changes(actor: User | None, allocation: Allocation, now: datetime) -> Allocation:
+    """Queue a new run that keeps the allocation's locks and changes as few assignments as it can."""
+    return start_allocation(actor, allocation.career_day, now, based_on=allocation)
+
+
+# ---------------------------------------------------------------------------------------------
+# running (a boundary: commits)
+
+
+def claim(allocation_id: int) -> bool:
+    """Move a queued allocation to running by a conditional UPDATE, so that two processes never
+    run the same one; True for the process that won. Flushes only."""
+    result = db.session.execute(
+        update(Allocation)
+        .where(Allocation.id == allocation_id, Allocation.state == AllocationState.queued)
+        .values(state=AllocationState.running, progress=0.0, phase="preparing")
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _progress_writer(allocation_id: int) -> Callable[[str, float], None]:
+    """A ``progress(phase, fraction)`` callback for the engine that writes to the allocation in its
+    own short transactions on a separate session, so a page polling the allocation sees it move
+    while the run's own session holds nothing open. Writes at most every PROGRESS_INTERVAL_S
+    (and whenever the phase changes); a failed write is logged, never fatal to the run."""
+    last = {"at": float("-inf"), "phase": None}
+
+    def report(phase: str, fraction: float) -> None:
+        clock = monotonic_clock.monotonic()
+        if phase == last["phase"] and clock - last["at"] < PROGRESS_INTERVAL_S:
+            return
+        last.update(at=clock, phase=phase)
+        try:
+            with Session(db.engine) as session:
+                session.execute(
+                    update(Allocation)
+                    .where(Allocation.id == allocation_id, Allocation.state == AllocationState.running)
+                    .values(progress=min(max(float(fraction), 0.0), 1.0), phase=str(phase)[:60])
+                )
+                session.commit()
+        except SQLAlchemyError:
+            log.warning("could not record progress of allocation %s", allocation_id, exc_info=True)
+
+    return report
+
+
+def _save_result(allocation: Allocation, instance: dict, result: dict, now: datetime) -> None:
+    """Write the engine's answer into ``allocation`` (flush only): status, numbers, and for a valid
+    allocation every assignment and every slot's load. Ids are mapped back by key; an id the day
+    does not know is an error (so a broken result is never half-saved)."""
+    status = result["status"]
+    allocation.solver_status = status
+    allocation.objective = result.get("objective")
+    allocation.bound = result.get("bound")
+    allocation.metrics = result.get("metrics")
+    allocation.problems = result.get("problems") or None
+    if status in USABLE_STATUSES:
+        slots = {slot.id: slot for offer in allocation.career_day.offers for slot in offer.slots}
+        students = {student.id for student in students_of(allocation.career_day)}
+        locked = {(s["id"], key) for s in instance["students"] for key in s.get("locked_slots", ())}
+        loads = dict.fromkeys(slots, 0)
+        for pair in result["assignments"]:
+            student_id, slot_id = database_id(pair["student"], "P"), database_id(pair["slot"], "S")
+            if slot_id not in slots or student_id not in students:
+                raise ValueError(f"the result names an unknown student or slot: {pair}")
+            slot = slots[slot_id]
+            loads[slot_id] += 1
+            db.session.add(Assignment(allocation=allocation, student_id=student_id, slot_id=slot_id, round_id=slot.round_id,
+                                      offer_id=slot.offer_id, locked=(pair["student"], pair["slot"]) in locked))
+        for slot_id, slot in slots.items():
+            db.session.add(AllocationSlot(allocation=allocation, slot_id=slot_id, capacity=slot.capacity, assigned=loads[slot_id]))
+    allocation.state = AllocationState.done
+    allocation.progress = 1.0
+    allocation.phase = "done"
+    allocation.finished_at = now
+    allocation.error = None
+    db.session.flush()
+    audit.record(allocation.created_by, "allocation.finish", allocation, now, status=status, objective=allocation.objective)
+
+
+def _mark_failed(allocation_id: int, error: BaseException, now: datetime) -> None:
+    message = f"{type(error).__name__}: {error}"[:2000]
+    db.session.execute(
+        update(Allocation)
+        .where(Allocation.id == allocation_id, Allocation.state != AllocationState.done)
+        .values(state=AllocationState.failed, error=message, phase="failed", finished_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def run_allocation(allocation_id: int, now_fn: Callable[[], datetime], *, time_limit_s: float | None = None) -> Allocation | None:
+    """Execute a queued allocation. NOT for a web request: the job process and the CLI call it.
+
+    This is a transaction boundary like a job and commits, in this order:
+
+    1. claim: queued → running (a conditional UPDATE; returns None when another process won);
+    2. while the engine searches, progress and phase in short separate transactions;
+    3. the whole answer (assignments, slot loads, status, objective, bound, metrics) in ONE
+       transaction.
+
+    Any exception (or an interruption) rolls step 3 back entirely and marks the allocation failed
+    with the error: none of its assignments is written, and every other allocation (the
+    published one above all) stays as it was. Returns the allocation, refreshed.
+    """
+    from scheduler_app.solver import solve  # loads OR-Tools: only when a run really happens
+
+    if not claim(allocation_id):
+        db.session.rollback()
+        return None
+    db.session.commit()
+    try:
+        allocation = db.session.get(Allocation, allocation_id)
+        based_on = db.session.get(Allocation, allocation.based_on_id) if allocation.based_on_id else None
+        instance = build_instance(allocation.career_day, previous=based_on)
+        db.session.commit()  # hold no transaction open while the engine works (the reads are done)
+        result = solve(instance, time_limit_s=time_limit_s, seed=instance["rules"]["seed"],
+                       progress=_progress_writer(allocation_id))
+        _save_result(allocation, instance, result, now_fn())
+        db.session.commit()
+    except BaseException as error:  # noqa: BLE001 -- an interrupted run must not stay "running"
+        db.session.rollback()
+        log.exception("allocation %s failed", allocation_id)
+        _mark_failed(allocation_id, error, now_fn())
+        if not isinstance(error, Exception):
+            raise
+    allocation = db.session.get(Allocation, allocation_id)
+    db.session.refresh(allocation)
+    return allocation
+
+
+def fail_interrupted_allocations(now: datetime) -> int:
+    """Mark allocations left ``running`` by a process that died as failed (flush only); returns how
+    many. Only safe where no other process can be running one: the job process calls it when it
+    starts, being the only place allocations run besides a coordinator's own ``careerday allocate``."""
+    result = db.session.execute(
+        update(Allocation)
+        .where(Allocation.state == AllocationState.running)
+        .values(state=AllocationState.failed, phase="failed", finished_at=now,
+                error="Interrupted: the process running it stopped.")
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+# ---------------------------------------------------------------------------------------------
+# manual changes
+
+
+def _require_usable(allocation: Allocation) -> None:
+    if allocation.state is not AllocationState.done or allocation.solver_status not in USABLE_STATUSES:
+        raise DomainError("Only a finished allocation with a valid result can be used for this.")
+
+
+def assignments_of(allocation: Allocation, student: Student) -> list[Assignment]:
+    return list(db.session.scalars(
+        select(Assignment).where(Assignment.allocation_id == allocation.id, Assignment.student_id == student.id)
+    ))
+
+
+def _ensure_slot_load(allocation: Allocation, slot: Slot) -> None:
+    """A slot added after the run has no load row yet: give it one, so its seats are guarded too."""
+    exists = db.session.scalar(
+        select(AllocationSlot.id).where(AllocationSlot.allocation_id == allocation.id, AllocationSlot.slot_id == slot.id)
+    )
+    if exists is None:
+        db.session.add(AllocationSlot(allocation_id=allocation.id, slot_id=slot.id, capacity=slot.capacity, assigned=0))
+        db.session.flush()
+
+
+def move_student(actor: User | None, allocation: Allocation, student: Student, slot: Slot, now: datetime) -> Assignment:
+    """Put ``student`` into ``slot`` by hand; the assignment the student had in that round (if any)
+    is replaced. The new assignment is LOCKED: a re-solve keeps it.
+
+    The same rules as the engine's hard constraints hold (so that a re-solve stays possible): the
+    class is present in the round, the offer is open to the grade and not excluded for the student,
+    the student attends neither the offer nor (rule of the day) its company in another round, the
+    offer's total limit holds, and the slot has a free seat (taken by a conditional UPDATE).
+    Minimum sizes are not enforced here; the review warns about them.
+    """
+    _require_coordinator(actor)
+    _require_usable(allocation)
+    offer, round_, school_class = slot.offer, slot.round, student.school_class
+    if offer.career_day_id != allocation.career_day_id or school_class.career_day_id != allocation.career_day_id:
+        raise DomainError("The student and the slot must belong to the career day of this allocation.", field="slot")
+    if not school_class.present_in(round_.position):
+        raise DomainError("The class %(class_name)s is not present in round %(round)d.", field="slot",
+                          class_name=school_class.name, round=round_.position)
+    if not offer.open_to_grade(school_class.grade):
+        raise DomainError("This offer is not open to grade %(grade)d.", field="slot", grade=school_class.grade)
+    if any(exclusion.offer_id == offer.id for exclusion in student.exclusions):
+        raise DomainError("This offer is excluded for this student.", field="slot")
+
+    current = assignments_of(allocation, student)
+    same_round = next((a for a in current if a.round_id == slot.round_id), None)
+    if same_round is not None and same_round.slot_id == slot.id:
+        same_round.locked = True
+        db.session.flush()
+        audit.record(actor, "allocation.lock", allocation, now, student=student.id, slot=slot.id)
+        return same_round
+    others = [a for a in current if a is not same_round]
+    if any(a.offer_id == offer.id for a in others):
+        raise DomainError("The student already attends this offer in another round.", field="slot")
+    if WEIGHTS.distinct_companies and any(a.slot.offer.company_id == offer.company_id for a in others):
+        raise DomainError("The student already attends another offer of this company.", field="slot")
+    if offer.max_total is not None:
+        attendees = db.session.scalar(
+            select(func.count(Assignment.id)).where(Assignment.allocation_id == allocation.id, Assignment.offer_id == offer.id)
+        )
+        if attendees >= offer.max_total:
+            raise DomainError("This offer has reached its limit of %(n)d attendees.", field="slot", n=offer.max_total)
+
+    _ensure_slot_load(allocation, slot)
+    if not take_allocation_seat(allocation.id, slot.id):
+        raise DomainError("This slot is full.", field="slot")
+    if same_round is not None:
+        previous_slot_id = same_round.slot_id
+        release_allocation_seat(allocation.id, previous_slot_id)
+        same_round.slot_id, same_round.offer_id, same_round.locked = slot.id, offer.id, True
+        assignment = same_round
+    else:
+        previous_slot_id = None
+        assignment = Assignment(allocation_id=allocation.id, student_id=student.id, slot_id=slot.id, round_id=slot.round_id,
+                                offer_id=offer.id, locked=True)
+        db.session.add(assignment)
+    db.session.flush()
+    db.session.refresh(assignment)
+    audit.record(actor, "allocation.move", allocation, now, student=student.id, from_slot=previous_slot_id, to_slot=slot.id)
+    return assignment
+
+
+def remove_assignment(actor: User | None, assignment: Assignment, now: datetime) -> None:
+    """Take a student out of a slot by hand (the round becomes free), giving the seat back."""
+    _require_coordinator(actor)
+    allocation = assignment.allocation
+    _require_usable(allocation)
+    release_allocation_seat(allocation.id, assignment.slot_id)
+    audit.record(actor, "allocation.remove", allocation, now, student=assignment.student_id, slot=assignment.slot_id)
+    db.session.delete(assignment)
+    db.session.flush()
+
+
+def unlock(actor: User | None, assignment: Assignment, now: datetime) -> Assignment:
+    """Let a re-solve change this assignment again."""
+    _require_coordinator(actor)
+    _require_usable(assignment.allocation)
+    assignment.locked = False
+    db.session.flush()
+    audit.record(actor, "allocation.unlock", assignment.allocation, now, student=assignment.student_id, slot=assignment.slot_id)
+    return assignment
+
+
+# ---------------------------------------------------------------------------------------------
+# publishing
+
+
+def publish(actor: User | None, allocation: Allocation, now: datetime) -> CareerDay:
+    """Make this allocation the day's published one: route sheets, door lists and class lists
+    now come from it. Only a finished run with a valid (optimal or feasible) result."""
+    _require_coordinator(actor)
+    _require_usable(allocation)
+    career_day = allocation.career_day
+    career_day.published_allocation = allocation
+    career_day.published_at = now
+    db.session.flush()
+    audit.record(actor, "allocation.publish", allocation, now, career_day=career_day.id)
+    return career_day

@@ -1,0 +1,322 @@
+"""What the coordinator reads before publishing: how well an allocation serves the students, and
+what is wrong with it, in the user's words (after pretalx's schedule warnings).
+
+:func:`review` computes everything from the allocation's CURRENT assignments (so manual moves
+count) and the day's data. Messages are English msgids marked with ``N_`` and carry their
+parameters; the page translates them with ``_(message, **params)``. The engine's explanations for
+students who got fewer slots than wanted are mapped from its reason codes to msgids the same way.
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from scheduler_app.domain.allocation import (
+    USABLE_STATUSES,
+    build_instance,
+    result_dict,
+    student_key,
+    students_of,
+)
+from scheduler_app.domain.errors import N_
+from scheduler_app.models import Allocation, Offer, Organisation, SchoolClass, Slot, Student
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Message:
+    """A msgid with its parameters: ``_(message.message, **message.params)`` in a template."""
+
+    code: str
+    message: str
+    params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Warning(Message):  # noqa: A001 -- the word the users and pretalx use
+    subjects: tuple = ()  # the students, slots or offers concerned, for a list under the warning
+
+
+@dataclass(frozen=True)
+class HistogramBar:
+    rank: int | None  # None: an offer the student did not rank
+    count: int
+    share: float  # of all assignments, 0..1 (the bar's length)
+
+
+@dataclass(frozen=True)
+class SlotFill:
+    slot: Slot
+    assigned: int
+
+    @property
+    def capacity(self) -> int:
+        return self.slot.capacity
+
+    @property
+    def min_size(self) -> int:
+        return self.slot.min_size
+
+    @property
+    def share(self) -> float:
+        return self.assigned / self.capacity if self.capacity else 0.0
+
+
+@dataclass(frozen=True)
+class OfferFill:
+    offer: Offer
+    slots: list[SlotFill]
+    wished_by: int  # students who ranked this offer
+
+    @property
+    def assigned(self) -> int:
+        return sum(s.assigned for s in self.slots)
+
+    @property
+    def capacity(self) -> int:
+        return sum(s.capacity for s in self.slots)
+
+
+@dataclass(frozen=True)
+class SchoolFill:
+    school: Organisation
+    students: int
+    wanted: int  # slots the students should attend (their targets, summed)
+    assigned: int
+    fully_served: int
+
+
+@dataclass(frozen=True)
+class UnservedStudent:
+    student: Student
+    assigned: int
+    target: int
+    reasons: list[Message]
+
+
+@dataclass(frozen=True)
+class AllocationReview:
+    allocation: Allocation
+    histogram: list[HistogramBar]
+    offers: list[OfferFill]
+    schools: list[SchoolFill]
+    unserved: list[UnservedStudent]
+    warnings: list[Warning]
+    students: int
+    fully_served: int
+    problems: list[dict]  # the engine's own report for an infeasible or invalid instance (English)
+
+
+# The engine's explanation codes (scheduler_app.solver.explain) in the user's words. Parameters:
+# student, offer, company, round (position), class_name, grade, capacity, n.
+REASON_MESSAGES = {
+}
+FALLBACK_REASON = N_("The allocation engine found no better allocation for this student.")
+
+
+def target(student: Student, career_day) -> int:
+    """How many slots the student can get: the wanted number, but never more than rounds present."""
+    present = sum(1 for r in career_day.rounds if student.school_class.present_in(r.position))
+    return min(career_day.slots_per_student, present)
+
+
+def review(allocation: Allocation) -> AllocationReview:
+    career_day = allocation.career_day
+    students = students_of(career_day)
+    slots = {slot.id: slot for offer in career_day.offers for slot in offer.slots}
+    by_student = defaultdict(list)
+    loads = Counter()
+    for assignment in allocation.assignments:
+        by_student[assignment.student_id].append(assignment)
+        loads[assignment.slot_id] += 1
+    ranks = {student.id: {p.offer_id: p.rank for p in student.preferences} for student in students}
+
+    histogram = _histogram(allocation, ranks)
+    wished = Counter(offer_id for wishes in ranks.values() for offer_id in wishes)
+    offers = [OfferFill(offer, [SlotFill(slot, loads[slot.id]) for slot in sorted(offer.slots, key=lambda s: s.round.position)],
+                        wished[offer.id]) for offer in career_day.offers]
+
+    targets = {student.id: target(student, career_day) for student in students}
+    unserved_students = [s for s in students if len(by_student[s.id]) < targets[s.id]]
+    schools = _school_fill(students, targets, by_student)
+    usable = allocation.solver_status in USABLE_STATUSES
+    unserved = [UnservedStudent(s, len(by_student[s.id]), targets[s.id], reasons)
+                for s, reasons in zip(unserved_students, _explanations(allocation, unserved_students) if usable else
+                                      [[] for _ in unserved_students])]
+    warnings = list(_warnings(allocation, students, slots, loads, by_student, targets, ranks, unserved_students))
+    return AllocationReview(
+        allocation=allocation, histogram=histogram, offers=offers, schools=schools, unserved=unserved,
+        warnings=warnings, students=len(students), fully_served=len(students) - len(unserved_students),
+        problems=list(allocation.problems or []),
+    )
+
+
+def _histogram(allocation: Allocation, ranks: dict[int, dict[int, int]]) -> list[HistogramBar]:
+    counts = Counter(ranks.get(a.student_id, {}).get(a.offer_id) for a in allocation.assignments)
+    total = sum(counts.values())
+    highest = max([allocation.career_day.wishes_count] + [rank for rank in counts if rank is not None])
+    keys = list(range(1, highest + 1)) + [None]
+    return [HistogramBar(rank, counts[rank], counts[rank] / total if total else 0.0) for rank in keys]
+
+
+def _school_fill(students, targets, by_student) -> list[SchoolFill]:
+    per_school: dict[int, list[Student]] = defaultdict(list)
+    for student in students:
+        per_school[student.school_class.school_id].append(student)
+    fills = []
+    for group in per_school.values():
+        school = group[0].school_class.school
+        fills.append(SchoolFill(
+            school=school, students=len(group), wanted=sum(targets[s.id] for s in group),
+            assigned=sum(len(by_student[s.id]) for s in group),
+            fully_served=sum(1 for s in group if len(by_student[s.id]) >= targets[s.id]),
+        ))
+    return sorted(fills, key=lambda f: f.school.name)
+
+
+# ---------------------------------------------------------------------------------------------
+# explanations
+
+
+def _explanations(allocation: Allocation, students: list[Student]) -> list[list[Message]]:
+    if not students:
+        return []
+    from scheduler_app.solver import explain  # loads OR-Tools only when someone needs an explanation
+
+    instance = build_instance(allocation.career_day, previous=allocation)
+    result = result_dict(allocation)
+    names = _Names(allocation)
+    out = []
+    for student in students:
+        try:
+            reasons = explain(instance, result, student_key(student.id))
+        except Exception:  # a review page must render even when an explanation cannot be computed
+            log.exception("explain failed for student %s of allocation %s", student.id, allocation.id)
+            reasons = []
+        messages = [Message(r.code, REASON_MESSAGES.get(r.code, FALLBACK_REASON), names.params(r)) for r in reasons]
+        out.append(messages or [Message("none", FALLBACK_REASON, {})])
+    return out
+
+
+class _Names:
+    """Turns the engine's ids (``O3``, ``S9`` …) into the names a coordinator knows."""
+
+    def __init__(self, allocation: Allocation):
+        day = allocation.career_day
+        self.offers = {o.id: o for o in day.offers}
+        self.slots = {s.id: s for o in day.offers for s in o.slots}
+        self.rounds = {r.id: r for r in day.rounds}
+
+    def params(self, reason) -> dict:
+        params = {}
+        for key in getattr(reason, "ids", ()) or ():
+            prefix, rest = key[:1], key[1:]
+            if not rest.isdigit():
+                continue
+            if prefix == "O" and int(rest) in self.offers:
+                params["offer"] = self.offers[int(rest)].title
+                params["company"] = self.offers[int(rest)].company.name
+            elif prefix == "S" and int(rest) in self.slots:
+                slot = self.slots[int(rest)]
+                params.setdefault("offer", slot.offer.title)
+                params.setdefault("company", slot.offer.company.name)
+                params["round"] = slot.round.position
+                params["capacity"] = slot.capacity
+            elif prefix == "R" and int(rest) in self.rounds:
+                params["round"] = self.rounds[int(rest)].position
+        return params
+
+
+# ---------------------------------------------------------------------------------------------
+# warnings: one function per kind, each yielding Warnings
+
+
+def _slot_name(slot: Slot) -> dict:
+    return {"offer": slot.offer.title, "company": slot.offer.company.name, "round": slot.round.position}
+
+
+def _warnings(allocation, students, slots, loads, by_student, targets, ranks, unserved_students):
+    if allocation.solver_status in ("infeasible", "invalid"):
+        yield Warning("no_allocation", N_("The allocation engine found no allocation that keeps every rule. "
+                                          "The problems it reports are listed below."))
+    yield from _capacity_warnings(slots, loads)
+    yield from _max_total_warnings(allocation.career_day, loads)
+    if unserved_students:
+        yield Warning("students_under_served", N_("%(n)d students get fewer programme points than wanted."),
+                      {"n": len(unserved_students)}, tuple(unserved_students))
+    without_wishes = tuple(s for s in students if not ranks[s.id])
+    if without_wishes:
+        yield Warning("students_without_wishes",
+                      N_("%(n)d students have not entered any wishes; they get offers they did not choose."),
+                      {"n": len(without_wishes)}, without_wishes)
+    wished = {offer_id for wishes in ranks.values() for offer_id in wishes}
+    for offer in allocation.career_day.offers:
+        if students and offer.id not in wished:
+            yield Warning("offer_not_wished", N_("Nobody wished the offer %(offer)s (%(company)s)."),
+                          {"offer": offer.title, "company": offer.company.name}, (offer,))
+    yield from _presence_warnings(allocation.career_day)
+    yield from _lock_warnings(allocation, by_student)
+
+
+def _capacity_warnings(slots, loads):
+    for slot_id, slot in slots.items():
+        assigned = loads[slot_id]
+        if assigned > slot.capacity:
+            yield Warning("slot_over_capacity",
+                          N_("%(offer)s in round %(round)d has %(assigned)d students but only %(capacity)d seats."),
+                          {**_slot_name(slot), "assigned": assigned, "capacity": slot.capacity}, (slot,))
+        elif 0 < assigned < slot.min_size:
+            yield Warning("slot_below_min_size",
+                          N_("%(offer)s in round %(round)d has %(assigned)d students, fewer than its minimum of %(min_size)d."),
+                          {**_slot_name(slot), "assigned": assigned, "min_size": slot.min_size}, (slot,))
+
+
+def _max_total_warnings(career_day, loads):
+    for offer in career_day.offers:
+        total = sum(loads[slot.id] for slot in offer.slots)
+        if offer.max_total is not None and total > offer.max_total:
+            yield Warning("offer_over_max_total",
+                          N_("%(offer)s has %(assigned)d students in total, more than its limit of %(max_total)d."),
+                          {"offer": offer.title, "assigned": total, "max_total": offer.max_total}, (offer,))
+
+
+def _presence_warnings(career_day):
+    for school_class in career_day.classes:
+        present = sum(1 for r in career_day.rounds if school_class.present_in(r.position))
+        if present < career_day.slots_per_student:
+            yield Warning("class_window_too_short",
+                          N_("Class %(class_name)s (%(school)s) is present in only %(rounds)d rounds, "
+                             "fewer than the %(wanted)d programme points per student."),
+                          {"class_name": school_class.name, "school": school_class.school.name,
+                           "rounds": present, "wanted": career_day.slots_per_student}, (school_class,))
+
+
+def _lock_warnings(allocation, by_student):
+    """Locked assignments that break a rule (data changed after the move): a re-solve cannot keep them."""
+    for assignments in by_student.values():
+        locked = [a for a in assignments if a.locked]
+        for assignment in locked:
+            student, slot = assignment.student, assignment.slot
+            school_class: SchoolClass = student.school_class
+            params = {"student": student.display_name, "class_name": school_class.name, **_slot_name(slot)}
+            if not school_class.present_in(slot.round.position):
+                yield Warning("lock_absent", N_("%(student)s (%(class_name)s) is fixed to %(offer)s in round %(round)d, "
+                                                "but the class is not present then."), params, (assignment,))
+            if not slot.offer.open_to_grade(school_class.grade):
+                yield Warning("lock_grade", N_("%(student)s (%(class_name)s) is fixed to %(offer)s, "
+                                               "which is not open to grade %(grade)d."),
+                              {**params, "grade": school_class.grade}, (assignment,))
+            if any(e.offer_id == slot.offer_id for e in student.exclusions):
+                yield Warning("lock_excluded", N_("%(student)s (%(class_name)s) is fixed to %(offer)s, "
+                                                  "which is excluded for this student."), params, (assignment,))
+        companies = Counter(a.slot.offer.company_id for a in assignments)
+        for assignment in locked:
+            if companies[assignment.slot.offer.company_id] > 1:
+                student = assignment.student
+                yield Warning("lock_same_company", N_("%(student)s (%(class_name)s) is fixed to %(offer)s, but also attends "
+                                                      "another offer of %(company)s."),
+                              {"student": student.display_name, "class_name": student.school_class.name,
+                               **_slot_name(assignment.slot)}, (assignment,))
+

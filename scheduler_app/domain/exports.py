@@ -1,0 +1,128 @@
+"""Exports of a career day's allocation: allocation-format/1 files for the engine, and the
+assignments as CSV (for German Excel: UTF-8 with BOM, ``;``) and XLSX.
+
+CSV and XLSX come from the same rows (:func:`assignment_rows`) and the same columns
+(:data:`COLUMNS`, whose headers are msgids: the boundary passes its ``translate``).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from scheduler_app.domain.allocation import build_instance, latest_done_allocation, result_dict
+from scheduler_app.domain.errors import N_
+from scheduler_app.extensions import db
+from scheduler_app.models import Allocation, CareerDay
+
+COLUMNS = (
+    ("school", N_("School")),
+    ("class_name", N_("Class")),
+    ("student", N_("Student")),
+    ("round", N_("Round")),
+    ("time", N_("Time")),
+    ("offer", N_("Offer")),
+    ("company", N_("Company")),
+    ("room", N_("Room")),
+)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+def time_range(round_) -> str:
+    return f"{round_.starts_at:%H:%M}–{round_.ends_at:%H:%M}"
+
+
+@dataclass(frozen=True)
+class AssignmentRow:
+    school: str
+    class_name: str
+    student: str
+    round: int
+    time: str
+    offer: str
+    company: str
+    room: str
+
+    def values(self) -> list:
+        return [getattr(self, key) for key, _ in COLUMNS]
+
+
+def assignment_rows(allocation: Allocation) -> list[AssignmentRow]:
+    """One row per assignment, ordered by school, class, student and round."""
+    rows = []
+    for a in allocation.assignments:
+        school_class, slot = a.student.school_class, a.slot
+        rows.append(AssignmentRow(
+            school=school_class.school.name, class_name=school_class.name, student=a.student.display_name,
+            round=slot.round.position, time=time_range(slot.round), offer=slot.offer.title,
+            company=slot.offer.company.name, room=slot.offer.room.name if slot.offer.room else "",
+        ))
+    return sorted(rows, key=lambda r: (r.school, r.class_name, r.student, r.round))
+
+
+def _cell(value):
+    """Text that a spreadsheet would run as a formula is prefixed with an apostrophe (names are typed
+    by teachers and students: "=HYPERLINK(…)" must stay text)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def assignments_csv(allocation: Allocation, translate: Callable[[str], str] = _identity) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([translate(header) for _, header in COLUMNS])
+    for row in assignment_rows(allocation):
+        writer.writerow([_cell(value) for value in row.values()])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def assignments_xlsx(allocation: Allocation, translate: Callable[[str], str] = _identity) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = translate(N_("Assignments"))[:31]
+    sheet.append([translate(header) for _, header in COLUMNS])
+    for row in assignment_rows(allocation):
+        sheet.append([_cell(value) for value in row.values()])
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def instance_for(allocation: Allocation) -> dict:
+    """The instance the allocation answers (with its run's ``previous`` when it was a re-solve)."""
+    based_on = db.session.get(Allocation, allocation.based_on_id) if allocation.based_on_id else None
+    return build_instance(allocation.career_day, previous=based_on)
+
+
+def export_files(career_day: CareerDay, directory: Path | str, translate: Callable[[str], str] = _identity) -> list[Path]:
+    """Write ``instance.json`` and, if the day has a finished allocation, the latest one's
+    ``result.json`` (allocation-format/1) plus ``assignments.csv`` and ``assignments.xlsx``.
+    Returns the paths written. Reads only."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    allocation = latest_done_allocation(career_day)
+    instance = instance_for(allocation) if allocation else build_instance(career_day)
+    written = [_write_json(directory / "instance.json", instance)]
+    if allocation is not None:
+        written.append(_write_json(directory / "result.json", result_dict(allocation)))
+        (directory / "assignments.csv").write_bytes(assignments_csv(allocation, translate))
+        (directory / "assignments.xlsx").write_bytes(assignments_xlsx(allocation, translate))
+        written += [directory / "assignments.csv", directory / "assignments.xlsx"]
+    return written
+
+
+def _write_json(path: Path, data: dict) -> Path:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
+

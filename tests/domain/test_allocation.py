@@ -1,0 +1,237 @@
+"""Building instances, starting and running allocations, publishing."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import func, select
+
+from scheduler_app.domain import allocation as allocation_domain
+from scheduler_app.domain.allocation import build_instance, publish, result_dict, run_allocation, start_allocation
+from scheduler_app.domain.errors import DomainError, NotAllowed
+from scheduler_app.extensions import db
+from scheduler_app.models import Allocation, AllocationSlot, AllocationState, Assignment, AuditEntry, Exclusion
+from tests.domain.allocation_data import allocate, make_small_day, require_solver
+from tests.factories import make_coordinator, make_school_contact
+
+NOW = datetime(2027, 2, 1, 12, 0)
+
+
+def test_build_instance_uses_database_ids_presence_windows_grades_and_wishes(db_session):
+    day = make_small_day()
+    db_session.add(Exclusion(student=day.classes[0].students[0], offer=day.offers[1]))
+    db_session.flush()
+
+    instance = build_instance(day.career_day)
+
+    rounds = [r.id for r in day.career_day.rounds]
+    assert instance["format"] == "allocation-instance/1"
+    assert instance["rounds"] == [f"R{r}" for r in rounds]
+    assert [o["id"] for o in instance["offers"]] == [f"O{o.id}" for o in day.offers]
+    assert instance["offers"][0]["company"] == f"C{day.offers[0].company_id}"
+    assert "grades" not in instance["offers"][0]
+    assert instance["offers"][3]["grades"] == [10, 11, 12, 13]
+    assert len(instance["slots"]) == 12 and {s["capacity"] for s in instance["slots"]} == {4}
+    students = {s["id"]: s for s in instance["students"]}
+    nine_first = students[f"P{day.classes[0].students[0].id}"]
+    ten_any = students[f"P{day.classes[1].students[0].id}"]
+    assert nine_first["rounds"] == [f"R{r}" for r in rounds]
+    assert ten_any["rounds"] == [f"R{r}" for r in rounds[1:]]
+    assert nine_first["group"] == "9a (Realschule Bramsche)" and nine_first["grade"] == 9
+    assert nine_first["wanted"] == 3
+    assert nine_first["excluded"] == [f"O{day.offers[1].id}"]
+    assert sorted(nine_first["preferences"].values()) == [1, 2, 3]
+    assert ten_any["preferences"][f"O{day.offers[3].id}"] == 1
+    assert "locked_slots" not in nine_first and "previous" not in instance["rules"]
+    assert instance["rules"]["missing_cost"] > instance["rules"]["unranked_cost"] > max(instance["rules"]["rank_costs"])
+
+
+def test_build_instance_with_previous_locks_its_locked_assignments_and_lists_every_pair(db_session):
+    day = make_small_day()
+    previous = Allocation(career_day=day.career_day, state=AllocationState.done, solver_status="feasible")
+    db_session.add(previous)
+    student_a, student_b = day.classes[0].students[:2]
+    slot_a, slot_b = day.offers[0].slots[0], day.offers[1].slots[1]
+    for student, slot, locked in ((student_a, slot_a, True), (student_b, slot_b, False)):
+        db_session.add(Assignment(allocation=previous, student=student, slot=slot, round_id=slot.round_id,
+                                  offer_id=slot.offer_id, locked=locked))
+    db_session.flush()
+
+    instance = build_instance(day.career_day, previous=previous, change_cost=7)
+
+    students = {s["id"]: s for s in instance["students"]}
+    assert students[f"P{student_a.id}"]["locked_slots"] == [f"S{slot_a.id}"]
+    assert "locked_slots" not in students[f"P{student_b.id}"]
+    assert sorted(instance["rules"]["previous"], key=str) == sorted(
+        [{"student": f"P{student_a.id}", "slot": f"S{slot_a.id}"}, {"student": f"P{student_b.id}", "slot": f"S{slot_b.id}"}], key=str)
+    assert instance["rules"]["change_cost"] == 7
+
+
+def test_start_allocation_queues_once_and_refuses_a_second_while_queued(db_session):
+    day = make_small_day()
+    coordinator = make_coordinator()
+    first = start_allocation(coordinator, day.career_day, NOW)
+    assert first.state is AllocationState.queued and first.created_by == coordinator
+    with pytest.raises(DomainError, match="already queued or running"):
+        start_allocation(coordinator, day.career_day, NOW)
+
+
+def test_start_allocation_is_for_coordinators_only(db_session):
+    day = make_small_day()
+    with pytest.raises(NotAllowed):
+        start_allocation(make_school_contact(), day.career_day, NOW)
+
+
+def test_start_allocation_refuses_a_day_without_students(db_session):
+    from tests.factories import make_career_day, make_offer
+
+    career_day = make_career_day()
+    make_offer(career_day)
+    with pytest.raises(DomainError, match="No students"):
+        start_allocation(None, career_day, NOW)
+
+
+def test_run_allocation_stores_a_valid_allocation_with_slot_loads(db_session):
+    solver = require_solver()
+    day = make_small_day()
+
+    allocation = allocate(day.career_day)
+
+    assert allocation.state is AllocationState.done and allocation.solver_status in ("optimal", "feasible")
+    assert allocation.progress == 1.0 and allocation.finished_at == NOW
+    report = solver.check(build_instance(day.career_day), result_dict(allocation))
+    assert report.ok, report.lines()
+    assert len(allocation.assignments) == 6 * 3 + 6 * 2  # everyone fully served: enough seats
+    loads = {load.slot_id: load.assigned for load in allocation.slot_loads}
+    assert len(loads) == 12
+    for slot_id, assigned in loads.items():
+        assert assigned == sum(1 for a in allocation.assignments if a.slot_id == slot_id)
+
+
+def test_run_allocation_writes_progress_that_another_connection_sees_while_the_engine_works(app, tmp_path, monkeypatch):
+    """On a file database a second connection sees only committed data: progress must be committed."""
+    require_solver()
+    from scheduler_app.factory import create_app
+    from tests.conftest import settings
+
+    url = f"sqlite:///{tmp_path / 'progress.sqlite'}"
+    file_app = create_app(settings(SQLALCHEMY_DATABASE_URI=url))
+    seen = []
+    real_solve = __import__("scheduler_app.solver", fromlist=["solve"]).solve
+
+    def observed_solve(instance, *, progress, **options):
+        progress("search", 0.25)
+        watcher = sa.create_engine(url)
+        with watcher.connect() as connection:
+            seen.append(connection.execute(sa.text("SELECT state, progress, phase FROM allocation")).one())
+        watcher.dispose()
+        return real_solve(instance, **options)
+
+    monkeypatch.setattr("scheduler_app.solver.solve", observed_solve)
+    with file_app.app_context():
+        db.create_all()
+        day = make_small_day()
+        allocation = allocate(day.career_day)
+        assert allocation.state is AllocationState.done
+        db.session.remove()
+        db.engine.dispose()
+    assert seen == [("running", 0.25, "search")]
+
+
+def test_a_failing_run_is_marked_failed_and_leaves_the_published_allocation_intact(db_session, monkeypatch):
+    require_solver()
+    day = make_small_day()
+    published = allocate(day.career_day)
+    publish(None, published, NOW)
+    db_session.commit()
+    published_pairs = {(a.student_id, a.slot_id) for a in published.assignments}
+
+    def broken_solve(instance, **options):
+        raise RuntimeError("engine crashed")
+
+    monkeypatch.setattr("scheduler_app.solver.solve", broken_solve)
+    failed = allocate(day.career_day)
+
+    assert failed.state is AllocationState.failed and "engine crashed" in failed.error
+    assert db_session.scalar(select(func.count(Assignment.id)).where(Assignment.allocation_id == failed.id)) == 0
+    assert day.career_day.published_allocation_id == published.id
+    assert {(a.student_id, a.slot_id) for a in published.assignments} == published_pairs
+
+
+def test_a_result_that_breaks_halfway_through_saving_writes_none_of_its_assignments(db_session, monkeypatch):
+    require_solver()
+    import scheduler_app.solver as solver
+
+    day = make_small_day()
+    real_solve = solver.solve
+
+    def result_with_an_unknown_slot(instance, **options):
+        result = real_solve(instance, **options)
+        result["assignments"].append({"student": instance["students"][0]["id"], "slot": "S999999"})
+        return result
+
+    monkeypatch.setattr("scheduler_app.solver.solve", result_with_an_unknown_slot)
+    allocation = allocate(day.career_day)
+
+    assert allocation.state is AllocationState.failed
+    assert db_session.scalar(select(func.count(Assignment.id))) == 0
+    assert db_session.scalar(select(func.count(AllocationSlot.id))) == 0
+
+
+def test_an_interrupted_run_does_not_stay_running(db_session, monkeypatch):
+    require_solver()
+    day = make_small_day()
+
+    def interrupted(instance, **options):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("scheduler_app.solver.solve", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        allocate(day.career_day)
+    allocation = db_session.scalar(select(Allocation))
+    assert allocation.state is AllocationState.failed
+    start_allocation(None, day.career_day, NOW)  # the day is not blocked by a dead run
+
+
+def test_run_allocation_runs_a_queued_allocation_only_once(db_session):
+    require_solver()
+    day = make_small_day()
+    allocation = allocate(day.career_day)
+    assert run_allocation(allocation.id, lambda: NOW) is None
+    assert db_session.scalar(select(func.count(Assignment.id))) == len(allocation.assignments)
+
+
+def test_fail_interrupted_allocations_frees_a_day_left_running_by_a_dead_process(db_session):
+    day = make_small_day()
+    allocation = start_allocation(None, day.career_day, NOW)
+    assert allocation_domain.claim(allocation.id)
+    assert allocation_domain.fail_interrupted_allocations(NOW) == 1
+    db_session.refresh(allocation)
+    assert allocation.state is AllocationState.failed
+    start_allocation(None, day.career_day, NOW)
+
+
+def test_publish_sets_the_days_published_allocation_and_records_it(db_session):
+    require_solver()
+    day = make_small_day()
+    coordinator = make_coordinator()
+    db_session.commit()
+    allocation = allocate(day.career_day)
+
+    publish(coordinator, allocation, NOW)
+
+    assert day.career_day.published_allocation is allocation and day.career_day.published_at == NOW
+    entry = db_session.scalar(select(AuditEntry).where(AuditEntry.action == "allocation.publish"))
+    assert entry.actor_id == coordinator.id and entry.object_id == allocation.id
+
+
+def test_publish_refuses_an_allocation_that_has_not_finished_or_found_no_solution(db_session):
+    day = make_small_day()
+    queued = start_allocation(None, day.career_day, NOW)
+    with pytest.raises(DomainError):
+        publish(None, queued, NOW)
+    queued.state, queued.solver_status = AllocationState.done, "infeasible"
+    with pytest.raises(DomainError):
+        publish(None, queued, NOW)
+    assert day.career_day.published_allocation is None
