@@ -77,3 +77,13 @@ def create_coordinator(email: str, name: str, password: str, agency_name: str, n
     db.session.flush()
     audit.record(None, "user.create_coordinator", user, now, email=email)
     return user
+
+
+def change_password(user: User, current_password: str | None, new_password: str, now: datetime) -> None:
+    """Set a new password and end every other session. Whoever already has a password must give it,
+    so that a moment at an unlocked computer is not enough to take the account over."""
+    if user.password_hash and not password_matches(user, current_password or ""):
+        raise DomainError("The current password is not correct.", field="current_password")
+    user.password_hash = hash_password(new_password)
+    end_sessions(user)
+    audit.record(user, "user.change_password", user, now)

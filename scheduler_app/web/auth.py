@@ -1,10 +1,15 @@
-"""Sign-in and sign-out."""
+"""Sign-in and sign-out, invitation links for school and company contacts, and changing one's password."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from scheduler_app.domain import accounts
+from scheduler_app.domain import accounts, invitations
 from scheduler_app.domain.errors import DomainError
+from scheduler_app.domain.invitations import InvitationGone, InvitationUnknown
 from scheduler_app.extensions import db, limiter, login_manager
 from scheduler_app.models import User
 from scheduler_app.models_base import utc_now
@@ -60,3 +65,81 @@ def logout():
     logout_user()
     flash(_("You have signed out."), "success")
     return redirect(url_for("public.home"))
+
+
+PASSWORD_MAX_LENGTH = 200
+
+
+class InvitationForm(FlaskForm):
+    password = PasswordField(_l("Password (optional)"), validators=[Optional(), Length(max=PASSWORD_MAX_LENGTH)])
+    confirm = PasswordField(_l("Repeat password"),
+                            validators=[EqualTo("password", message=_l("The two passwords do not match."))])
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[Length(max=PASSWORD_MAX_LENGTH)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(_l("Please enter a new password.")),
+                                                             Length(max=PASSWORD_MAX_LENGTH)])
+    confirm = PasswordField(_l("Repeat new password"),
+                            validators=[EqualTo("password", message=_l("The two passwords do not match."))])
+
+
+def _invitation_unusable(error: DomainError, status: int):
+    return render_template("auth/invitation_invalid.html", message=_(error.message, **error.params)), status
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def invitation(token: str):
+    """GET only shows the invitation (mail scanners prefetch links); POST uses it up and signs in."""
+    now = utc_now()
+    try:
+        invitation = invitations.find_open(token, now)
+    except InvitationUnknown as error:
+        return _invitation_unusable(error, 404)
+    except InvitationGone as error:
+        return _invitation_unusable(error, 410)
+    signs_in = invitations.signs_in_by_link(invitation)
+    form = InvitationForm()
+    if not signs_in:
+        del form.password, form.confirm
+    if form.validate_on_submit():
+        try:
+            user = invitations.redeem(token, now, form.password.data if signs_in else None)
+        except InvitationGone as error:
+            db.session.rollback()
+            return _invitation_unusable(error, 410)
+        except DomainError as error:
+            db.session.rollback()
+            form.password.errors.append(_(error.message, **error.params))
+        else:
+            db.session.commit()
+            if not signs_in:
+                flash(_("You are now also a contact of %(organisation)s. Please sign in with your password.",
+                        organisation=invitation.organisation.name), "success")
+                return redirect(url_for("auth.login"))
+            login_user(user)
+            flash(_("Welcome, %(name)s. You are signed in.", name=user.name), "success")
+            return redirect(home_for(user))
+    return render_template("auth/invitation.html", form=form, invitation=invitation, signs_in=signs_in)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Set or change one's password; every other session of the account ends."""
+    form = PasswordForm()
+    if not current_user.password_hash:
+        del form.current_password
+    if form.validate_on_submit():
+        current = form.current_password.data if "current_password" in form else None
+        try:
+            accounts.change_password(current_user, current, form.password.data, utc_now())
+        except DomainError as error:
+            db.session.rollback()
+            getattr(form, error.field or "password").errors.append(_(error.message, **error.params))
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())  # this session continues under the new version
+            flash(_("Your password has been saved. Other sessions have been signed out."), "success")
+            return redirect(home_for(current_user))
+    return render_template("auth/password.html", form=form)

@@ -5,3 +5,4 @@ bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 
 from scheduler_app.web.coordinator import dashboard  # noqa: E402,F401
 from scheduler_app.web.coordinator import programmes  # noqa: E402,F401
+from scheduler_app.web.coordinator import organisations  # noqa: E402,F401

@@ -1,0 +1,128 @@
+"""Schools and companies: register them, invite their contacts, withdraw pending invitations."""
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, RadioField, StringField
+from wtforms.validators import DataRequired, Email, Length
+
+from scheduler_app.domain import invitations, organisations
+from scheduler_app.domain.errors import DomainError
+from scheduler_app.extensions import db
+from scheduler_app.models import Invitation, Organisation, OrganisationKind
+from scheduler_app.models_base import utc_now
+from scheduler_app.web.access import coordinator_required
+from scheduler_app.web.coordinator import bp
+
+KIND_LABELS = {
+    OrganisationKind.school: _l("Schools"),
+    OrganisationKind.company: _l("Companies"),
+    OrganisationKind.agency: _l("Coordinating agencies"),
+}
+
+
+class OrganisationForm(FlaskForm):
+    kind = RadioField(_l("Kind"), choices=[("school", _l("School")), ("company", _l("Company"))],
+                      validators=[DataRequired(_l("Please choose school or company."))])
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")),
+                                               Length(max=organisations.NAME_MAX_LENGTH)])
+    city = StringField(_l("City"), validators=[Length(max=organisations.CITY_MAX_LENGTH)])
+
+
+class InvitationForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")),
+                                               Length(max=invitations.NAME_MAX_LENGTH)])
+    email = EmailField(_l("E-mail address"), validators=[
+        DataRequired(_l("Please enter an e-mail address.")),
+        Email(_l("Please enter a valid e-mail address.")),
+        Length(max=invitations.EMAIL_MAX_LENGTH),
+    ])
+
+
+def _show_error(form: FlaskForm, error: DomainError, default_field: str) -> None:
+    getattr(form, error.field or default_field).errors.append(_(error.message, **error.params))
+
+
+def _organisation_or_404(organisation_id: int) -> Organisation:
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None:
+        abort(404)
+    return organisation
+
+
+@bp.route("/organisations", endpoint="organisations")
+@coordinator_required
+def organisations_list():
+    grouped = organisations.organisations_by_kind(utc_now())
+    return render_template("coordinator/organisations.html", grouped=grouped, kind_labels=KIND_LABELS)
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+@coordinator_required
+def organisation_new():
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        try:
+            organisation = organisations.create_organisation(
+                current_user, OrganisationKind(form.kind.data), form.name.data, form.city.data, utc_now())
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error, "name")
+        else:
+            db.session.commit()
+            flash(_("“%(name)s” has been registered.", name=organisation.name), "success")
+            return redirect(url_for("coordinator.organisation", organisation_id=organisation.id))
+    return render_template("coordinator/organisations_new.html", form=form), 422 if form.errors else 200
+
+
+def _render_organisation(organisation: Organisation, form: InvitationForm):
+    return render_template("coordinator/organisations_detail.html", listing=organisations.listing(organisation, utc_now()),
+                           form=form, may_invite=organisation.kind in invitations.INVITABLE_KINDS)
+
+
+@bp.route("/organisations/<int:organisation_id>")
+@coordinator_required
+def organisation(organisation_id: int):
+    return _render_organisation(_organisation_or_404(organisation_id), InvitationForm())
+
+
+@bp.route("/organisations/<int:organisation_id>/invitations", methods=["POST"])
+@coordinator_required
+def invitation_create(organisation_id: int):
+    """Invite a contact. The answer shows the link once (for passing it on by phone); it is stored nowhere."""
+    organisation = _organisation_or_404(organisation_id)
+    if organisation.kind not in invitations.INVITABLE_KINDS:
+        abort(404)
+    form = InvitationForm()
+    if form.validate_on_submit():
+        try:
+            invitation, token = invitations.invite(
+                current_user, organisation, form.email.data, form.name.data, utc_now(),
+                current_app.config["INVITATION_TTL"], current_app.config["PUBLIC_BASE_URL"])
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error, "email")
+        else:
+            db.session.commit()
+            link = invitations.invitation_link(current_app.config["PUBLIC_BASE_URL"], token)
+            return render_template("coordinator/invitations_sent.html", invitation=invitation, link=link)
+    return _render_organisation(organisation, form), 422
+
+
+@bp.route("/invitations/<int:invitation_id>/revoke", methods=["POST"])
+@coordinator_required
+def invitation_revoke(invitation_id: int):
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None:
+        abort(404)
+    try:
+        invitations.revoke(current_user, invitation, utc_now())
+    except DomainError as error:
+        db.session.rollback()
+        flash(_(error.message, **error.params), "error")
+    else:
+        db.session.commit()
+        flash(_("The invitation for %(email)s has been withdrawn; its link no longer works.", email=invitation.email),
+              "success")
+    return redirect(url_for("coordinator.organisation", organisation_id=invitation.organisation_id))
