@@ -1,0 +1,42 @@
+"""Allocation engine for career-orientation days (pure Python + OR-Tools, no Flask/SQLAlchemy).
+
+Contract: ``/work/shared/spec/allocation-format.md`` (allocation-instance/1 and
+allocation-result/1). Stable Python API for the web app:
+
+``parse_instance(data: dict) -> Instance``
+    Validate an instance dict; raises :class:`InvalidInstance` whose ``problems`` is a list of
+    :class:`Problem` (``code``, ``message``, ``ids``).
+``solve(data_or_instance, *, time_limit_s=None, seed=None, progress=None) -> dict``
+    Returns an allocation-result/1 dict (status ``optimal``/``feasible``/``infeasible``/
+    ``invalid``); prints nothing; deterministic for the same instance and seed. ``progress``, if
+    given, is called now and then with ``(phase: str, fraction: float)``.
+``check(instance_data, result_data) -> CheckReport``
+    ``ok``, ``violations`` (each with constraint number, code, message, ids), ``problems``,
+    ``objective`` (recomputed), ``reported_objective``.
+``explain(instance_data, result_data, student_id) -> list[Reason]``
+    Why a student did not get a better wish; see :mod:`scheduler_app.solver.explain` for codes.
+``metrics(instance, pairs, per_group=True) -> dict``
+    Rank histogram, missing slots, students fully served, first-wish share, and per group.
+``generate_career_day(students, offers, rounds, seed=0, uniform=False) -> dict``
+    A realistic, seeded, deterministic instance dict.
+
+Command line: ``python -m scheduler_app.solver solve INSTANCE.json [-o RESULT.json]
+[--time-limit S] [--seed N]``, ``check INSTANCE.json RESULT.json``,
+``explain INSTANCE.json RESULT.json STUDENT_ID``.
+
+The hard constraints are defined once in :mod:`scheduler_app.solver.constraints` and used both
+to build the LP/CP-SAT models and to report violations. Weights live in :class:`CostWeights`.
+"""
+from .check import CheckReport, check
+from .constraints import HARD_CONSTRAINTS, Violation, violations
+from .engine import solve
+from .explain import Reason, explain
+from .generator import generate_career_day
+from .instance import CostWeights, Instance, InvalidInstance, Problem, parse_instance
+from .objective import evaluate, metrics
+
+__all__ = [
+    "CheckReport", "CostWeights", "HARD_CONSTRAINTS", "Instance", "InvalidInstance", "Problem",
+    "Reason", "Violation", "check", "evaluate", "explain", "generate_career_day", "metrics",
+    "parse_instance", "solve", "violations",
+]

@@ -1,0 +1,524 @@
+"""The allocation engine.
+
+Pipeline (see the package docstring for the overview):
+
+1. parse and validate; locks that the constraint definitions alone already rule out make the
+   instance ``infeasible`` (naming the lock);
+2. aggregate students with identical profiles into *units* (an exact reformulation: per-unit rows
+   hold ``multiplicity`` times, and König's edge-colouring theorem splits a unit's counts into
+   individual schedules);
+3. *uniform* instances (everyone present in every round, every offer the same seats in every
+   round, no minimum sizes, locks or change costs): min-cost flow without rounds, then bipartite
+   edge colouring into rounds -- exact, proven optimal;
+4. otherwise: LP relaxation (GLOP) over the candidate columns, with column generation for
+   unranked offers and a Lagrangian lower bound that is valid whatever the column set; units
+   whose LP values are integral are fixed, CP-SAT solves the rest from a complete hint built by
+   rounding and a greedy repair that uses the same constraint rows.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .colouring import balance, edge_colouring
+from .constraints import (Row, Unit, Universe, all_rows, pair_problem, violations)
+from .instance import (FORMAT_RESULT, Instance, InvalidInstance, Problem, parse_instance)
+from .objective import evaluate, metrics
+
+Progress = Callable[[str, float], None]
+
+DEFAULT_TIME_LIMIT = 60
+#: enumerate every unranked column when units x eligible slots stays below this
+ENUMERATE_LIMIT = 250_000
+#: solve the whole model with CP-SAT (not just the fractional rest) below this many columns
+FULL_CPSAT_LIMIT = 60_000
+
+
+@dataclass
+class _Ctx:
+    inst: Instance
+    deadline: float
+    t0: float
+    seed: int
+    progress: Progress | None
+
+    def report(self, phase: str, frac: float) -> None:
+        if self.progress is not None:
+            self.progress(phase, max(0.0, min(1.0, frac)))
+
+    def left(self) -> float:
+        return self.deadline - time.perf_counter()
+
+
+def _result(status: str, assignments=(), objective=None, bound=None, metrics_=None,
+            problems=()) -> dict:
+    return {
+        "format": FORMAT_RESULT,
+        "status": status,
+        "assignments": [{"student": s, "slot": l} for s, l in assignments],
+        "objective": objective,
+        "bound": bound,
+        "metrics": metrics_ if metrics_ is not None else {},
+        "problems": [p.to_dict() for p in problems],
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+def lock_problems(inst: Instance) -> list[Problem]:
+    """Locks that cannot hold, found with the constraint definitions alone."""
+    probs: list[Problem] = []
+    locked_pairs: list[tuple[str, str]] = []
+    for st in inst.students:
+        for sid in st.locked_slots:
+            sl = inst.slot_by_id[sid]
+            res = pair_problem(inst, st, sl)
+            if res is not None:
+                probs.append(Problem("impossible_lock", f"locked slot '{sid}' of student "
+                                     f"'{st.id}' violates constraint {res[0]}: {res[2]}",
+                                     (st.id, sid)))
+            else:
+                locked_pairs.append((st.id, sid))
+        for oid in st.locked_offers:
+            ok = [inst.slots[i] for i in inst.slots_of_offer[inst.offer_by_id[oid].index]
+                  if pair_problem(inst, st, inst.slots[i]) is None]
+            if not ok:
+                reasons = sorted({pair_problem(inst, st, inst.slots[i])[2]
+                                  for i in inst.slots_of_offer[inst.offer_by_id[oid].index]})
+                probs.append(Problem("impossible_lock", f"locked offer '{oid}' of student "
+                                     f"'{st.id}' has no slot the student may attend"
+                                     + (": " + "; ".join(reasons) if reasons else
+                                        " (the offer has no slots)"), (st.id, oid)))
+    for v in violations(inst, locked_pairs):
+        if v.code in ("locked_offer_not_attended", "slot_below_min_size"):
+            continue
+        probs.append(Problem("impossible_lock", f"the locks alone violate constraint "
+                             f"{v.constraint}: {v.message}", v.ids))
+    return probs
+
+
+def build_units(inst: Instance) -> list[Unit]:
+    """Aggregate students with identical profiles (no locks, no previous pairs)."""
+    prev_students = {s for s, _ in inst.previous} if inst.costs.change_cost > 0 else set()
+    groups: dict[tuple, list[int]] = {}
+    order: list[tuple] = []
+    for st in inst.students:
+        if st.locked_slots or st.locked_offers or st.id in prev_students:
+            key = ("single", st.index)
+        else:
+            key = ("agg", st.rounds, st.grade, tuple(sorted(st.preferences.items())),
+                   st.excluded, inst.target(st))
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(st.index)
+    return [Unit(i, inst.students[groups[k][0]], tuple(groups[k])) for i, k in enumerate(order)]
+
+
+class _Columns:
+    """Candidate columns: (unit, slot) with objective coefficient and upper bound."""
+
+    def __init__(self, inst: Instance, units: list[Unit]):
+        self.inst = inst
+        self.units = units
+        prev = inst.previous_count()
+        self.prev: dict[tuple[int, int], int] = {}
+        for (s, l), n in prev.items():
+            st, sl = inst.student_by_id.get(s), inst.slot_by_id.get(l)
+            if st is not None and sl is not None:
+                self.prev[(st.index, sl.index)] = n
+        self.pairs: list[tuple[int, int]] = []
+        self.index: dict[tuple[int, int], int] = {}
+
+    def coef(self, u: int, sl: int) -> int:
+        inst = self.inst
+        unit = self.units[u]
+        slot = inst.slots[sl]
+        c = inst.cost(unit.student, slot.offer)
+        c = (c or 0) - inst.costs.missing_cost
+        if unit.multiplicity == 1:
+            c -= inst.costs.change_cost * self.prev.get((unit.student.index, sl), 0)
+        return c
+
+    def add(self, u: int, sl: int) -> None:
+        if (u, sl) not in self.index:
+            self.index[(u, sl)] = len(self.pairs)
+            self.pairs.append((u, sl))
+
+    def ub(self, col: int) -> int:
+        u, sl = self.pairs[col]
+        return min(self.units[u].multiplicity, self.inst.slots[sl].capacity)
+
+
+def _eligible_matrix(inst: Instance, units: list[Unit]) -> np.ndarray:
+    """Boolean units x slots: the pair rules (constraints 1 and 6) hold. Vectorised over slots
+    but decided by the pair-rule functions on one representative per distinct profile."""
+    n, k = len(units), len(inst.slots)
+    mat = np.zeros((n, k), dtype=bool)
+    cache: dict[tuple, np.ndarray] = {}
+    for unit in units:
+        st = unit.student
+        key = (st.rounds, st.grade, st.excluded, frozenset(st.preferences))
+        row = cache.get(key)
+        if row is None:
+            row = np.fromiter((pair_problem(inst, st, sl) is None for sl in inst.slots),
+                              dtype=bool, count=k)
+            cache[key] = row
+        mat[unit.index] = row
+    return mat
+
+
+def _ranked_mask(inst: Instance, units: list[Unit]) -> np.ndarray:
+    mat = np.zeros((len(units), len(inst.slots)), dtype=bool)
+    for unit in units:
+        for oid in unit.student.preferences:
+            for sl in inst.slots_of_offer[inst.offer_by_id[oid].index]:
+                mat[unit.index, sl] = True
+    return mat
+
+
+# ---------------------------------------------------------------------------------------------
+class _Model:
+    """Rows over a column set, from the constraint definitions."""
+
+    def __init__(self, inst: Instance, cols: _Columns):
+        self.inst = inst
+        self.cols = cols
+        self.uni = Universe.build(cols.units, cols.pairs)
+        self.rows: list[Row] = []
+        ub = [cols.ub(c) for c in range(len(cols.pairs))]
+        self.ubs = ub
+        for row in all_rows(inst, self.uni):
+            if row.hi is not None and row.open_slot is None and row.lo is None:
+                if sum(ub[c] for c in row.cols) <= row.hi:
+                    continue  # never binding
+            self.rows.append(row)
+        self.open_slots = sorted({r.open_slot for r in self.rows if r.open_slot is not None})
+        self.cost = [cols.coef(u, sl) for (u, sl) in cols.pairs]
+
+
+def _solve_lp(model: _Model):
+    from ortools.linear_solver import pywraplp
+
+    solver = pywraplp.Solver.CreateSolver("GLOP")
+    inf = solver.infinity()
+    x = [solver.NumVar(0.0, float(model.ubs[c]), "") for c in range(len(model.cost))]
+    y = {sl: solver.NumVar(0.0, 1.0, "") for sl in model.open_slots}
+    cons = []
+    for row in model.rows:
+        ct = solver.Constraint(-inf if row.lo is None else float(row.lo),
+                               inf if row.hi is None else float(row.hi))
+        if row.coefs is None:
+            for c in row.cols:
+                ct.SetCoefficient(x[c], 1.0)
+        else:
+            for c, k in zip(row.cols, row.coefs):
+                ct.SetCoefficient(x[c], float(k))
+        if row.open_slot is not None:
+            ct.SetCoefficient(y[row.open_slot], float(row.open_coef))
+        cons.append(ct)
+    obj = solver.Objective()
+    for c, k in enumerate(model.cost):
+        if k:
+            obj.SetCoefficient(x[c], float(k))
+    obj.SetMinimization()
+    status = solver.Solve()
+    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        return None
+    xv = np.array([v.solution_value() for v in x])
+    yv = {sl: v.solution_value() for sl, v in y.items()}
+    duals = np.array([ct.dual_value() for ct in cons])
+    return xv, yv, duals, obj.Value()
+
+
+def _lagrangian(model: _Model, duals: np.ndarray, priced: dict[int, np.ndarray]):
+    """Valid lower bound on sum(cost * x) for any allocation, from (sign-corrected) duals.
+
+    Keeps each unit's target row and the variable bounds, dualises every other row:
+    L = sum_i pi_i b_i + sum_units knapsack(min reduced costs) + sum_open min(0, rc_open).
+    ``priced`` maps unit -> reduced costs (without the target dual) of its columns that are not
+    in the model (unranked offers), each with upper bound ``multiplicity`` (capped by 1 per slot
+    of each offer via the offer row being dualised -- we only use that they are >= 0 each)."""
+    inst = model.inst
+    rows = model.rows
+    n = len(model.cost)
+    rc = np.array(model.cost, dtype=float)
+    rc_open = defaultdict(float)
+    const = 0.0
+    target_rows = []
+    for i, row in enumerate(rows):
+        if row.code == "too_many_slots":
+            target_rows.append(i)
+            continue
+        d = duals[i]
+        # sign: <= rows have dual <= 0, >= rows dual >= 0 (minimisation)
+        if row.lo is None:
+            d = min(d, 0.0)
+            b = row.hi
+        else:
+            d = max(d, 0.0)
+            b = row.lo
+        if d == 0.0:
+            continue
+        const += d * b
+        if row.coefs is None:
+            np.subtract.at(rc, row.cols, d)
+        else:
+            np.subtract.at(rc, row.cols, d * np.array(row.coefs, dtype=float))
+        if row.open_slot is not None:
+            rc_open[row.open_slot] -= d * row.open_coef
+    total = const + sum(min(0.0, v) for v in rc_open.values())
+    ubs = np.array(model.ubs, dtype=float)
+    uni = model.uni
+    for unit in model.cols.units:
+        cap = inst.target(unit.student) * unit.multiplicity
+        cols = uni.unit_cols[unit.index]
+        vals = list(zip(rc[cols], ubs[cols])) if cols else []
+        extra = priced.get(unit.index)
+        if extra is not None:
+            neg = extra[extra < 0]
+            vals.extend((v, float(min(unit.multiplicity, 1e18))) for v in neg)
+        vals = [v for v in vals if v[0] < 0]
+        vals.sort()
+        left = float(cap)
+        for v, u in vals:
+            if left <= 0:
+                break
+            take = min(u, left)
+            total += v * take
+            left -= take
+    del n
+    return total, rc
+
+
+# ---------------------------------------------------------------------------------------------
+def solve(data_or_instance, *, time_limit_s: float | None = None, seed: int | None = None,
+          progress: Progress | None = None) -> dict:
+    """Solve an allocation instance (dict or :class:`Instance`); returns an allocation-result/1
+    dict. Prints nothing. Deterministic for the same instance and seed."""
+    t0 = time.perf_counter()
+    if isinstance(data_or_instance, Instance):
+        inst = data_or_instance
+    else:
+        try:
+            inst = parse_instance(data_or_instance)
+        except InvalidInstance as e:
+            return _result("invalid", problems=e.problems)
+    if time_limit_s is None:
+        time_limit_s = inst.time_limit_s if inst.time_limit_s is not None else DEFAULT_TIME_LIMIT
+    if seed is None:
+        seed = inst.seed if inst.seed is not None else 0
+    ctx = _Ctx(inst, t0 + float(time_limit_s), t0, int(seed), progress)
+    ctx.report("validate", 0.0)
+    probs = lock_problems(inst)
+    if probs:
+        return _result("infeasible", problems=probs)
+    units = build_units(inst)
+    if _is_uniform(inst):
+        from .flow import solve_uniform
+
+        out = solve_uniform(inst, units, ctx)
+    else:
+        out = _solve_general(inst, units, ctx)
+    if out is None:
+        return _result("infeasible", problems=[Problem(
+            "infeasible", "the locks cannot all hold together with the other hard constraints",
+            tuple(sorted({st.id for st in inst.students if st.locked_slots or st.locked_offers}))
+        )])
+    pairs, bound = out
+    pairs = sorted(pairs, key=lambda p: (inst.student_by_id[p[0]].index,
+                                         inst.round_index[inst.slot_by_id[p[1]].round]))
+    obj = evaluate(inst, pairs).total
+    bound = min(bound, obj) if bound is not None else None
+    status = "optimal" if bound == obj else "feasible"
+    m = metrics(inst, pairs, per_group=False)
+    m.pop("students", None)
+    m["solve_seconds"] = round(time.perf_counter() - t0, 3)
+    ctx.report("done", 1.0)
+    return _result(status, pairs, obj, bound, m)
+
+
+def _is_uniform(inst: Instance) -> bool:
+    if any(st.locked_slots or st.locked_offers for st in inst.students):
+        return False
+    if inst.previous and inst.costs.change_cost > 0:
+        return False
+    all_rounds = frozenset(inst.rounds)
+    if any(st.rounds != all_rounds for st in inst.students):
+        return False
+    for o in inst.offers:
+        sl = [inst.slots[i] for i in inst.slots_of_offer[o.index]]
+        if not sl:
+            continue
+        if any(s.min_size > 0 for s in sl):
+            return False
+        if sorted(s.round_index for s in sl) != list(range(len(inst.rounds))):
+            return False
+        if len({s.capacity for s in sl}) != 1:
+            return False
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+def _solve_general(inst: Instance, units: list[Unit], ctx: _Ctx):
+    elig = _eligible_matrix(inst, units)
+    ranked = _ranked_mask(inst, units) & elig
+    unranked = elig & ~ranked
+    cols = _Columns(inst, units)
+    for u, sl in zip(*np.nonzero(ranked)):
+        cols.add(int(u), int(sl))
+    # previous pairs are always candidates
+    for (si, sl) in cols.prev:
+        st = inst.students[si]
+        for unit in units:
+            if unit.members == (si,):
+                if elig[unit.index, sl]:
+                    cols.add(unit.index, sl)
+    enumerate_all = int(unranked.sum()) + len(cols.pairs) <= ENUMERATE_LIMIT
+    n_slots = len(inst.slots)
+    slot_offer = np.array([s.offer_index for s in inst.slots], dtype=np.int64)
+    slot_round = np.array([s.round_index for s in inst.slots], dtype=np.int64)
+    in_model = np.zeros_like(unranked)
+    if enumerate_all:
+        for u, sl in zip(*np.nonzero(unranked)):
+            cols.add(int(u), int(sl))
+    else:
+        # seed unranked columns: per unit, the offers with the lowest ranked demand per seat
+        demand = np.zeros(len(inst.offers))
+        for unit in units:
+            for oid in unit.student.preferences:
+                demand[inst.offer_by_id[oid].index] += unit.multiplicity
+        seats = np.zeros(len(inst.offers))
+        for s in inst.slots:
+            seats[s.offer_index] += s.capacity
+        pressure = demand / np.maximum(seats, 1)
+        order_slots = np.lexsort((np.arange(n_slots), pressure[slot_offer]))
+        for unit in units:
+            row = unranked[unit.index]
+            got_offers: set[int] = set()
+            for sl in order_slots:
+                if row[sl]:
+                    o = int(slot_offer[sl])
+                    if o not in got_offers and len(got_offers) >= 2:
+                        continue
+                    got_offers.add(o)
+                    cols.add(unit.index, int(sl))
+    for (u, sl) in cols.pairs:
+        in_model[u, sl] = True
+
+    ctx.report("lp", 0.05)
+    best_bound = -math.inf
+    lp = None
+    for it in range(8):
+        model = _Model(inst, cols)
+        lp = _solve_lp(model)
+        if lp is None:
+            return None
+        xv, yv, duals, lpval = lp
+        priced: dict[int, np.ndarray] = {}
+        added = 0
+        if not enumerate_all and inst.costs.unranked_cost is not None:
+            # price every unranked (unit, slot) that is not in the model
+            d_target = np.zeros(len(units))
+            d_round = np.zeros((len(units), len(inst.rounds)))
+            d_slot = np.zeros(n_slots)
+            d_offer = np.zeros(len(inst.offers))
+            d_company: dict[tuple[int, str], float] = {}
+            for i, row in enumerate(model.rows):
+                d = duals[i]
+                d = min(d, 0.0) if row.lo is None else max(d, 0.0)
+                if d == 0.0:
+                    continue
+                if row.code == "too_many_slots":
+                    d_target[inst.student_by_id[row.ids[0]].index if False else
+                             model.uni.col_unit[row.cols[0]]] = d
+                elif row.code == "two_slots_in_round":
+                    d_round[model.uni.col_unit[row.cols[0]], inst.round_index[row.ids[1]]] = d
+                elif row.code in ("slot_over_capacity", "slot_below_min_size"):
+                    d_slot[inst.slot_by_id[row.ids[0]].index] += d
+                elif row.code == "offer_over_max_total":
+                    d_offer[inst.offer_by_id[row.ids[0]].index] = d
+                elif row.code == "same_company_twice":
+                    d_company[(model.uni.col_unit[row.cols[0]], row.ids[1])] = d
+            base = inst.costs.unranked_cost - inst.costs.missing_cost - d_slot - d_offer[slot_offer]
+            rcp = base[None, :] - d_round[:, slot_round]  # without the target dual
+            for (u, comp), d in d_company.items():
+                for o in inst.offers:
+                    if o.company_key == comp:
+                        rcp[u, list(inst.slots_of_offer[o.index])] -= d
+            mask = unranked & ~in_model
+            rcp = np.where(mask, rcp, np.inf)
+            for unit in units:
+                r = rcp[unit.index]
+                priced[unit.index] = r[np.isfinite(r)]
+            rc_full = rcp - d_target[:, None]
+            viol = rc_full < -1e-6
+            for u in np.nonzero(viol.any(axis=1))[0]:
+                cand = np.nonzero(viol[u])[0]
+                cand = cand[np.argsort(rc_full[u, cand], kind="stable")][:6]
+                for sl in cand:
+                    cols.add(int(u), int(sl))
+                    in_model[u, sl] = True
+                    added += 1
+        lag, _ = _lagrangian(model, duals, priced)
+        const = inst.costs.missing_cost * sum(inst.target(s) for s in inst.students) + \
+            inst.costs.change_cost * len(inst.previous)
+        best_bound = max(best_bound, lag + const)
+        ctx.report("lp", 0.1 + 0.05 * it)
+        if added == 0 or ctx.left() < 0.5 * (ctx.deadline - ctx.t0):
+            break
+    if added:
+        model = _Model(inst, cols)
+        lp = _solve_lp(model)
+        if lp is None:
+            return None
+        xv, yv, duals, lpval = lp
+    bound = math.ceil(best_bound - 1e-6 * max(1.0, abs(best_bound)))
+    ctx.report("integer", 0.4)
+    from .integer import integer_phase
+
+    pairs_units, cp_bound = integer_phase(inst, model, xv, yv, bound - _const(inst), ctx,
+                                          full=len(cols.pairs) <= FULL_CPSAT_LIMIT)
+    if pairs_units is None:
+        return None
+    if cp_bound is not None:
+        bound = max(bound, cp_bound + _const(inst))
+    return disaggregate(inst, units, pairs_units), bound
+
+
+def _const(inst: Instance) -> int:
+    return inst.costs.missing_cost * sum(inst.target(s) for s in inst.students) + \
+        inst.costs.change_cost * len(inst.previous)
+
+
+def disaggregate(inst: Instance, units: list[Unit],
+                 counts: dict[tuple[int, int], int]) -> list[tuple[str, str]]:
+    """Split per-unit slot counts into individual (student id, slot id) pairs (König)."""
+    by_unit: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for (u, sl), n in counts.items():
+        if n > 0:
+            by_unit[u].append((sl, n))
+    out: list[tuple[str, str]] = []
+    for u in sorted(by_unit):
+        unit = units[u]
+        m = unit.multiplicity
+        if m == 1:
+            out.extend((unit.student.id, inst.slots[sl].id) for sl, _ in by_unit[u])
+            continue
+        edges = []
+        for sl, n in sorted(by_unit[u]):
+            slot = inst.slots[sl]
+            right = inst.offers[slot.offer_index].company_key if inst.distinct_companies \
+                else slot.offer
+            edges.extend([((slot.round_index, sl), right)] * n)
+        # left vertex = round (the slot is carried along for the result)
+        left_edges = [(e[0][0], e[1]) for e in edges]
+        colour = edge_colouring(left_edges, m)
+        colour = balance(left_edges, colour, m, inst.target(unit.student))
+        for (key, _), c in zip(edges, colour):
+            out.append((inst.students[unit.members[c]].id, inst.slots[key[1]].id))
+    return out

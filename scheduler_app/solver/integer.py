@@ -1,0 +1,183 @@
+"""Integer phase: fix the integral part of the LP solution, CP-SAT on the rest from a complete
+hint (LP rounded down, then a greedy repair that checks the same constraint rows)."""
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine import _Ctx, _Model
+
+EPS = 1e-6
+
+
+def _sat_params(solver, ctx: "_Ctx", seconds: float) -> None:
+    p = solver.parameters
+    p.random_seed = ctx.seed
+    # Deterministic: several strategies interleaved in one thread, limited by deterministic
+    # time only (a generous wall-clock limit stays as a safety net).
+    p.num_workers = 2
+    p.interleave_search = True
+    p.max_deterministic_time = max(0.5, seconds)
+    p.max_time_in_seconds = max(2.0, 3.0 * seconds)
+    p.log_search_progress = False
+
+
+def greedy_hint(model: "_Model", val: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """Make ``val`` (integer column values) satisfy every row, changing only ``free`` columns:
+    close min-size slots that are under-filled, satisfy lock rows, then fill beneficial columns
+    (negative cost) while every row stays satisfied."""
+    inst = model.inst
+    rows = model.rows
+    ncol = len(model.cost)
+    col_rows: list[list[int]] = [[] for _ in range(ncol)]
+    for i, r in enumerate(rows):
+        for c in r.cols:
+            col_rows[c].append(i)
+    slot_of = model.uni.col_slot
+    load = np.zeros(len(inst.slots), dtype=np.int64)
+    np.add.at(load, np.asarray(slot_of, dtype=np.int64), val)
+    # min size: empty under-filled slots (free columns only)
+    cols_in_slot: dict[int, list[int]] = {}
+    for c, sl in enumerate(slot_of):
+        cols_in_slot.setdefault(sl, []).append(c)
+    for sl in model.open_slots:
+        ms = inst.slots[sl].min_size
+        if 0 < load[sl] < ms:
+            for c in cols_in_slot.get(sl, []):
+                if free[c] and val[c] > 0:
+                    load[sl] -= val[c]
+                    val[c] = 0
+    act = np.zeros(len(rows))
+    for i, r in enumerate(rows):
+        act[i] = val[r.cols].sum() if r.cols else 0.0
+
+    def open_val(sl):
+        return 1 if load[sl] > 0 else 0
+
+    def fits(c: int) -> bool:
+        sl = slot_of[c]
+        if val[c] + 1 > model.ubs[c]:
+            return False
+        if load[sl] == 0 and inst.slots[sl].min_size > 1:
+            return False
+        for i in col_rows[c]:
+            r = rows[i]
+            if r.hi is None:
+                continue
+            a = act[i] + 1
+            if r.open_slot is not None:
+                a += r.open_coef * (1 if (load[r.open_slot] + (r.open_slot == sl)) > 0 else 0)
+            if a > r.hi + EPS:
+                return False
+        return True
+
+    def add(c: int) -> None:
+        val[c] += 1
+        load[slot_of[c]] += 1
+        for i in col_rows[c]:
+            act[i] += 1
+
+    for i, r in enumerate(rows):  # locks first
+        if r.lo is not None and r.open_slot is None and act[i] < r.lo:
+            for c in sorted(r.cols, key=lambda c: model.cost[c]):
+                if free[c] and fits(c):
+                    add(c)
+                    break
+    order = [c for c in np.argsort(np.asarray(model.cost), kind="stable")
+             if free[c] and model.cost[c] < 0]
+    for c in order:
+        while fits(c):
+            add(c)
+            if val[c] >= model.ubs[c]:
+                break
+    del open_val
+    return val
+
+
+def integer_phase(inst, model: "_Model", xv: np.ndarray, yv: dict, lp_bound: float,
+                  ctx: "_Ctx", *, full: bool):
+    """Returns ({(unit, slot): count}, proven bound on sum(cost*x) or None)."""
+    from ortools.sat.python import cp_model
+
+    ncol = len(model.cost)
+    rounded = np.rint(xv)
+    frac = np.abs(xv - rounded) > EPS
+    if full:
+        free = np.ones(ncol, dtype=bool)
+    else:
+        free_units = set(np.asarray(model.uni.col_unit)[frac].tolist())
+        frac_slots = {sl for sl, v in yv.items() if EPS < v < 1 - EPS}
+        for c in range(ncol):
+            if model.uni.col_slot[c] in frac_slots and xv[c] > EPS:
+                free_units.add(model.uni.col_unit[c])
+        fu = np.zeros(len(model.cols.units), dtype=bool)
+        fu[list(free_units)] = True
+        free = fu[np.asarray(model.uni.col_unit, dtype=np.int64)] if ncol else \
+            np.zeros(0, dtype=bool)
+    val = np.where(free, np.floor(xv + EPS), rounded).astype(np.int64)
+    val = greedy_hint(model, val, free)
+    fixed_cost = int(sum(model.cost[c] * int(val[c]) for c in range(ncol) if not free[c]))
+    if not free.any():
+        counts = {model.cols.pairs[c]: int(val[c]) for c in range(ncol) if val[c] > 0}
+        return counts, (None if not full else None)
+
+    m = cp_model.CpModel()
+    var: dict[int, object] = {}
+    for c in np.nonzero(free)[0].tolist():
+        ub = model.ubs[c]
+        v = m.NewBoolVar("") if ub == 1 else m.NewIntVar(0, ub, "")
+        var[c] = v
+        m.AddHint(v, int(val[c]))
+    slot_of = model.uni.col_slot
+    load = np.zeros(len(inst.slots), dtype=np.int64)
+    np.add.at(load, np.asarray(slot_of, dtype=np.int64), val)
+    free_slots = {slot_of[c] for c in var}
+    yvar = {}
+    for sl in model.open_slots:
+        if sl in free_slots:
+            yvar[sl] = m.NewBoolVar("")
+            m.AddHint(yvar[sl], 1 if load[sl] > 0 else 0)
+    for r in model.rows:
+        const = 0
+        terms = []
+        for c in r.cols:
+            if c in var:
+                terms.append(var[c])
+            else:
+                const += int(val[c])
+        open_const = 0
+        if r.open_slot is not None:
+            if r.open_slot in yvar:
+                terms.append(r.open_coef * yvar[r.open_slot])
+            else:
+                open_const = r.open_coef * (1 if load[r.open_slot] > 0 else 0)
+        if not terms:
+            continue
+        expr = sum(terms)
+        if r.hi is not None:
+            m.Add(expr <= r.hi - const - open_const)
+        if r.lo is not None:
+            m.Add(expr >= r.lo - const - open_const)
+    obj = sum(model.cost[c] * v for c, v in var.items())
+    m.Minimize(obj)
+    lb = math.ceil(lp_bound - fixed_cost - 1e-6)
+    m.Add(obj >= lb)
+    solver = cp_model.CpSolver()
+    _sat_params(solver, ctx, max(0.5, ctx.left() - 0.5))
+    status = solver.Solve(m)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        for c, v in var.items():
+            val[c] = solver.Value(v)
+        bound = None
+        if full:
+            bound = math.ceil(solver.BestObjectiveBound() - 1e-6) if status != cp_model.OPTIMAL \
+                else int(round(solver.ObjectiveValue()))
+    elif status == cp_model.INFEASIBLE and full:
+        return None, None
+    else:
+        bound = None  # keep the hint (it satisfies every row unless locks are unmet)
+    counts = {model.cols.pairs[c]: int(val[c]) for c in range(ncol) if val[c] > 0}
+    return counts, bound
