@@ -10,6 +10,7 @@ from scheduler_app.domain.errors import DomainError, NotAllowed
 from scheduler_app.domain.offers import book_offer
 from scheduler_app.domain.wishes import submit_wishes
 from scheduler_app.models import AuditEntry, CareerDay, OrganisationKind
+from scheduler_app.extensions import db
 from tests import factories as f
 
 NOW = datetime(2027, 1, 10, 9, 0)
@@ -38,7 +39,7 @@ def test_create_career_day_numbers_rounds_in_order_and_keeps_data_90_days(coordi
     day = create_career_day(coordinator, programme, **settings())
     assert [(r.position, r.starts_at, r.ends_at) for r in day.rounds] == [(i + 1, s, e) for i, (s, e) in enumerate(ROUNDS)]
     assert (day.wishes_count, day.slots_per_student, day.retention_until) == (5, 3, date(2027, 6, 8))
-    entry = f.db.session.scalar(select(AuditEntry).where(AuditEntry.action == "career_day.create"))
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "career_day.create"))
     assert (entry.actor_id, entry.object_id) == (coordinator.id, day.id)
 
 
@@ -53,7 +54,7 @@ def test_rounds_that_overlap_or_run_backwards_are_refused(coordinator_and_progra
     with pytest.raises(DomainError, match=message) as error:
         create_career_day(coordinator, programme, **settings(rounds=rounds))
     assert error.value.field == "rounds"
-    assert f.db.session.scalar(select(CareerDay)) is None
+    assert db.session.scalar(select(CareerDay)) is None
 
 
 @pytest.mark.parametrize("overrides, field", [
