@@ -517,7 +517,7 @@ def remove_assignment(actor: User | None, assignment: Assignment, now: datetime)
     _require_usable(allocation)
     release_allocation_seat(allocation.id, assignment.slot_id)
     audit.record(actor, "allocation.remove", allocation, now, student=assignment.student_id, slot=assignment.slot_id)
-    db.session.delete(assignment)
+    allocation.assignments.remove(assignment)  # delete-orphan: deleted at flush, and gone from the list now
     db.session.flush()
 
 

@@ -15,7 +15,14 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from scheduler_app.domain.allocation import build_instance, latest_done_allocation, result_dict
+from scheduler_app.domain.allocation import (
+    USABLE_STATUSES,
+    build_instance,
+    latest_done_allocation,
+    result_dict,
+    slot_key,
+    student_key,
+)
 from scheduler_app.domain.errors import N_
 from scheduler_app.extensions import db
 from scheduler_app.models import Allocation, CareerDay
@@ -100,9 +107,34 @@ def assignments_xlsx(allocation: Allocation, translate: Callable[[str], str] = _
 
 
 def instance_for(allocation: Allocation) -> dict:
-    """The instance the allocation answers (with its run's ``previous`` when it was a re-solve)."""
+    """The instance the allocation answers: its run's instance (with ``previous`` when it was a
+    re-solve), whose locks are the allocation's CURRENT locked assignments (manual moves included)."""
     based_on = db.session.get(Allocation, allocation.based_on_id) if allocation.based_on_id else None
-    return build_instance(allocation.career_day, previous=based_on)
+    instance = build_instance(allocation.career_day, previous=based_on)
+    locks: dict[str, list[str]] = {}
+    for a in sorted(allocation.assignments, key=lambda a: (a.student_id, a.round_id)):
+        if a.locked:
+            locks.setdefault(student_key(a.student_id), []).append(slot_key(a.slot_id))
+    for student in instance["students"]:
+        student.pop("locked_slots", None)
+        if student["id"] in locks:
+            student["locked_slots"] = locks[student["id"]]
+    return instance
+
+
+def result_for(allocation: Allocation, instance: dict) -> dict:
+    """The allocation as allocation-result/1. After manual moves the engine's objective no longer
+    describes the assignments: it is recomputed, and the result is then only ``feasible`` (its
+    optimality is no longer proven, so no bound is claimed)."""
+    from scheduler_app.solver import check
+
+    result = result_dict(allocation)
+    if result["status"] not in USABLE_STATUSES:
+        return result
+    recomputed = check(instance, result).objective
+    if recomputed is not None and recomputed != result["objective"]:
+        result.update(objective=recomputed, status="feasible", bound=None)
+    return result
 
 
 def export_files(career_day: CareerDay, directory: Path | str, translate: Callable[[str], str] = _identity) -> list[Path]:
@@ -115,7 +147,7 @@ def export_files(career_day: CareerDay, directory: Path | str, translate: Callab
     instance = instance_for(allocation) if allocation else build_instance(career_day)
     written = [_write_json(directory / "instance.json", instance)]
     if allocation is not None:
-        written.append(_write_json(directory / "result.json", result_dict(allocation)))
+        written.append(_write_json(directory / "result.json", result_for(allocation, instance)))
         (directory / "assignments.csv").write_bytes(assignments_csv(allocation, translate))
         (directory / "assignments.xlsx").write_bytes(assignments_xlsx(allocation, translate))
         written += [directory / "assignments.csv", directory / "assignments.xlsx"]

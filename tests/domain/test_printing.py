@@ -1,0 +1,82 @@
+"""Print data: nothing before publication; afterwards route sheets, door lists and class lists."""
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import datetime
+
+import pytest
+
+from scheduler_app.domain.allocation import publish, remove_assignment
+from scheduler_app.domain.errors import DomainError
+from scheduler_app.domain.printing import Attendee, class_lists, door_lists, route_sheets
+from tests.domain.allocation_data import allocate, make_small_day, require_solver
+
+NOW = datetime(2027, 2, 3, 10, 0)
+
+
+@pytest.fixture
+def published(db_session):
+    require_solver()
+    day = make_small_day()
+    db_session.commit()
+    allocation = allocate(day.career_day)
+    publish(None, allocation, NOW)
+    db_session.flush()
+    return day, allocation
+
+
+def test_nothing_can_be_printed_before_an_allocation_is_published(db_session):
+    require_solver()
+    day = make_small_day()
+    db_session.commit()
+    allocate(day.career_day)  # done, but not published
+    for build in (route_sheets, door_lists, class_lists):
+        with pytest.raises(DomainError, match="not been published"):
+            build(day.career_day)
+
+
+def test_route_sheets_list_each_present_round_with_time_offer_company_and_room(db_session, published):
+    day, allocation = published
+
+    sheets = route_sheets(day.career_day)
+
+    assert len(sheets) == 12
+    nine = next(s for s in sheets if s.class_name == "9a")
+    ten = next(s for s in sheets if s.class_name == "10b")
+    assert [e.round for e in nine.entries] == [1, 2, 3] and [e.round for e in ten.entries] == [2, 3]
+    assert nine.school == "Realschule Bramsche" and nine.career_day == "BO-Tag Bramsche"
+    titles = {o.title for o in day.offers}
+    assert all(e.offer in titles and e.company and not e.free for s in sheets for e in s.entries)
+
+
+def test_a_round_without_assignment_shows_as_free_on_the_route_sheet(db_session, published):
+    day, allocation = published
+    student = day.classes[0].students[0]
+    first_round = next(a for a in allocation.assignments if a.student_id == student.id and a.round_id == day.career_day.rounds[0].id)
+    remove_assignment(None, first_round, NOW)
+
+    sheet = route_sheets(day.career_day, school_class=day.classes[0])[0:6]
+    mine = next(s for s in sheet if s.student == student.display_name)
+    assert mine.entries[0].free and mine.entries[0].offer is None
+    assert not mine.entries[1].free
+
+
+def test_door_lists_name_only_display_name_and_class_of_each_attendee(db_session, published):
+    day, allocation = published
+
+    lists = door_lists(day.career_day, company=day.offers[0].company)
+
+    assert [d.round for d in lists] == [1, 2, 3] and {d.offer for d in lists} == {day.offers[0].title}
+    assert sum(len(d.attendees) for d in lists) == sum(1 for a in allocation.assignments if a.offer_id == day.offers[0].id)
+    assert [f.name for f in fields(Attendee)] == ["student", "class_name"]
+
+
+def test_class_lists_show_every_students_programme_per_present_round(db_session, published):
+    day, allocation = published
+
+    lists = class_lists(day.career_day)
+
+    assert [c.class_name for c in lists] == ["10b", "9a"]
+    ten = lists[0]
+    assert [r.position for r in ten.rounds] == [2, 3]
+    assert len(ten.rows) == 6 and all(len(row.entries) == 2 for row in ten.rows)
