@@ -18,8 +18,10 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
 from scheduler_app.domain.errors import N_, DomainError, NotAllowed
+from scheduler_app.domain.invitations import invite
+from scheduler_app.domain.organisations import create_organisation
 from scheduler_app.extensions import db
-from scheduler_app.models import Organisation, OrganisationKind, Role, User
+from scheduler_app.models import Invitation, Organisation, OrganisationKind, User
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_ROSTER_ROWS = 60
@@ -206,29 +208,26 @@ def read_contact_list(filename: str, data: bytes) -> list[ContactRow]:
     return contacts
 
 
-def import_contact_list(actor: User, rows: list[ContactRow], now: datetime, base_url: str, ttl: timedelta) -> list:
-    """Create the organisations that do not exist yet (matched by kind and name, ignoring case) and
-    invite each row's contact. All rows or none: if any invitation is refused, every problem is
-    reported and nothing is kept."""
-    from scheduler_app.domain.invitations import invite
-
-    if not any(m.role is Role.coordinator for m in actor.memberships):
-        raise NotAllowed("Only coordinators may do this.")
-    invitations, problems = [], []
+def import_contact_list(actor: User, rows: list[ContactRow], now: datetime, base_url: str,
+                        ttl: timedelta) -> list[tuple[Invitation, str]]:
+    """Register the organisations that do not exist yet (matched by kind and name, ignoring case)
+    and invite each row's contact; returns what :func:`invitations.invite` returns, per row.
+    All rows or none: if any invitation is refused, every refused row is reported and nothing is kept."""
+    if not actor.is_coordinator:
+        raise NotAllowed("Only coordinators may invite contacts.")
+    invited, problems = [], []
     with db.session.begin_nested():  # a savepoint: rolled back when any row fails
         for row in rows:
             organisation = db.session.scalar(select(Organisation).where(
                 Organisation.kind == row.kind, func.lower(Organisation.name) == row.organisation_name.lower()))
-            if organisation is None:
-                organisation = Organisation(kind=row.kind, name=row.organisation_name, created_at=now)
-                db.session.add(organisation)
-                db.session.flush()
             try:
-                invitations.append(invite(actor, organisation, row.email, row.contact_name, now, ttl, base_url))
+                if organisation is None:
+                    organisation = create_organisation(actor, row.kind, row.organisation_name, None, now)
+                invited.append(invite(actor, organisation, row.email, row.contact_name, now, ttl, base_url))
             except NotAllowed:
                 raise
             except DomainError as error:
                 problems.append(RowProblem(row.row, error.message, error.params))
         if problems:
             raise FileRowsError(problems)
-    return invitations
+    return invited
