@@ -109,9 +109,33 @@ class AllocationReview:
     problems: list[dict]  # the engine's own report for an infeasible or invalid instance (English)
 
 
-# The engine's explanation codes (scheduler_app.solver.explain) in the user's words. Parameters:
-# student, offer, company, round (position), class_name, grade, capacity, n.
+# The engine's explanation codes (scheduler_app.solver.explain, which shares its codes with the
+# hard constraints in scheduler_app.solver.constraints) in the user's words. Parameters come from
+# the reason's ids: offer, company (from an O… or S… id), round (position), capacity (from S…).
+# A message whose parameters the reason does not provide falls back to FALLBACK_REASON.
 REASON_MESSAGES = {
+    "slot_full": N_("%(offer)s (%(company)s) was already full in round %(round)d."),
+    "slot_over_capacity": N_("%(offer)s (%(company)s) was already full in round %(round)d."),
+    "offer_full": N_("%(offer)s (%(company)s) has reached its total number of attendees."),
+    "offer_over_max_total": N_("%(offer)s (%(company)s) has reached its total number of attendees."),
+    "slot_below_min_size": N_("%(offer)s (%(company)s) does not take place in round %(round)d: too few attendees."),
+    "slot_dropped": N_("%(offer)s (%(company)s) does not take place in round %(round)d: too few attendees."),
+    "absent_in_round": N_("The class is not present in round %(round)d."),
+    "not_present": N_("The class is not present in round %(round)d."),
+    "fewer_rounds_than_wanted": N_("The class is present in fewer rounds than there are programme points."),
+    "grade_not_allowed": N_("%(offer)s (%(company)s) is not open to the student's grade."),
+    "offer_excluded": N_("%(offer)s (%(company)s) is excluded for this student."),
+    "excluded": N_("%(offer)s (%(company)s) is excluded for this student."),
+    "unranked_not_allowed": N_("The student did not choose %(offer)s (%(company)s)."),
+    "same_offer_twice": N_("The student already attends %(offer)s (%(company)s) in another round."),
+    "same_company_twice": N_("The student already attends another offer of %(company)s."),
+    "two_slots_in_round": N_("The student already attends another offer in round %(round)d."),
+    "round_taken": N_("The student already attends another offer in round %(round)d."),
+    "locked_slot_not_attended": N_("A fixed assignment takes this place."),
+    "locked": N_("A fixed assignment takes this place."),
+    "no_wishes": N_("The student has not entered any wishes."),
+    "better_for_everyone": N_("Giving this student a better wish would leave other students worse off."),
+    "wish_granted": N_("The student got this wish."),
 }
 FALLBACK_REASON = N_("The allocation engine found no better allocation for this student.")
 
@@ -195,9 +219,19 @@ def _explanations(allocation: Allocation, students: list[Student]) -> list[list[
         except Exception:  # a review page must render even when an explanation cannot be computed
             log.exception("explain failed for student %s of allocation %s", student.id, allocation.id)
             reasons = []
-        messages = [Message(r.code, REASON_MESSAGES.get(r.code, FALLBACK_REASON), names.params(r)) for r in reasons]
+        messages = [_reason_message(r, names) for r in reasons]
         out.append(messages or [Message("none", FALLBACK_REASON, {})])
     return out
+
+
+def _reason_message(reason, names: _Names) -> Message:
+    params = names.params(reason)
+    message = REASON_MESSAGES.get(reason.code, FALLBACK_REASON)
+    try:
+        message % params
+    except (KeyError, TypeError, ValueError):  # the reason lacks an id the message names
+        return Message(reason.code, FALLBACK_REASON, {})
+    return Message(reason.code, message, params)
 
 
 class _Names:

@@ -63,3 +63,21 @@ def test_review_lists_students_left_with_a_free_round_with_the_engines_reasons(d
     assert unserved.student is student and (unserved.assigned, unserved.target) == (2, 3)
     assert unserved.reasons and all(reason.message for reason in unserved.reasons)
     assert "students_under_served" in {w.code for w in summary.warnings}
+
+
+def test_engine_reasons_become_msgids_with_names_and_fall_back_when_an_id_is_missing(db_session):
+    from types import SimpleNamespace
+
+    from scheduler_app.domain.allocation_review import FALLBACK_REASON, REASON_MESSAGES, _Names, _reason_message
+
+    day = make_small_day()
+    slot = day.offers[0].slots[1]
+    names = _Names(SimpleNamespace(career_day=day.career_day))
+
+    full = _reason_message(SimpleNamespace(code="slot_full", ids=("P1", f"S{slot.id}"), message="full"), names)
+    unknown = _reason_message(SimpleNamespace(code="something_new", ids=(), message="?"), names)
+    without_ids = _reason_message(SimpleNamespace(code="slot_full", ids=(), message="full"), names)
+
+    assert full.message == REASON_MESSAGES["slot_full"]
+    assert full.message % full.params == f"{day.offers[0].title} ({day.offers[0].company.name}) was already full in round 2."
+    assert unknown.message == FALLBACK_REASON and without_ids.message == FALLBACK_REASON
