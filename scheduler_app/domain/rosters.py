@@ -51,7 +51,7 @@ class FileRowsError(DomainError):
     """Some rows of an uploaded file are wrong; ``problems`` lists each of them."""
 
     def __init__(self, problems: list[RowProblem]):
-        super().__init__("Please correct %(count)d rows in the file.", field="file", count=len(problems))
+        super().__init__(N_("Please correct %(count)d rows in the file."), field="file", count=len(problems))
         self.problems = problems
 
     def __str__(self) -> str:
