@@ -1,6 +1,8 @@
 """Command-line boundary: each command is one transaction, committed once at the end."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -187,6 +189,71 @@ def run_jobs(once: bool) -> None:
         pass
 
 
+demo_group = AppGroup("demo", help="Demo data for trying the app.")
+
+
+@demo_group.command("load")
+def load_demo_data() -> None:
+    """Load the demo district (Landkreis Osnabrück) into an empty database, in one transaction."""
+    from scheduler_app.demo import DEMO_PASSWORD, load_demo
+
+    try:
+        summary = load_demo(utc_now())
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Demo loaded: {summary.schools} schools, {summary.companies} companies, {summary.students} students, "
+               f"{summary.offers} offers. Password of every demo account: {DEMO_PASSWORD}")
+
+
+def prepare_database(app: Flask):
+    """Make a fresh clone ready to run: the instance folder, the migrations, and the demo data when
+    the database has no organisations yet (committed once). Returns the demo summary, or None when
+    the database already had data. Running it again changes nothing."""
+    import flask_migrate
+    from sqlalchemy.engine import make_url
+
+    from scheduler_app.demo import database_is_empty, load_demo
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    with app.app_context():
+        flask_migrate.upgrade()
+        if not database_is_empty():
+            return None
+        summary = load_demo(utc_now())
+        db.session.commit()
+        return summary
+
+
+@click.command("start")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+def start(host: str, port: int) -> None:
+    """Prepare the database (migrations, demo data) and serve the app with the development server."""
+    from flask.cli import ScriptInfo
+    from werkzeug.serving import run_simple
+
+    from scheduler_app.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+    app = click.get_current_context().ensure_object(ScriptInfo).load_app()
+    summary = prepare_database(app)
+    if summary is not None:
+        click.echo(f"Demo data loaded: {summary.schools} schools, {summary.companies} companies, "
+                   f"{summary.students} students.")
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    click.echo(f"\nOpen http://{shown_host}:{port}/ and sign in with one of the demo accounts "
+               f"(password: {DEMO_PASSWORD}):")
+    for email, role in DEMO_ACCOUNTS:
+        click.echo(f"  {email:<28} {role}")
+    click.echo("Development server only; see README for production.\n")
+    run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
+
+
 def register(app: Flask) -> None:
-    for group in (users, i18n, careerday, jobs):
+    for group in (users, i18n, careerday, jobs, demo_group):
         app.cli.add_command(group)
+    app.cli.add_command(start)

@@ -1,0 +1,359 @@
+"""Demo data: a realistic district (Landkreis Osnabrück) to try every screen on a fresh install.
+
+All names are invented. Everything is built from a seeded random generator and ``now``, so two
+loads at the same moment give the same data; deadlines and event dates lie in the future relative
+to ``now``. Three accounts sign in with :data:`DEMO_PASSWORD` (see README); every other demo user
+shares it. :func:`load_demo` flushes only; ``flask demo load`` and ``flask start`` commit once.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+
+from scheduler_app.domain import audit
+from scheduler_app.domain.accounts import hash_password
+from scheduler_app.domain.career_days import local_time
+from scheduler_app.domain.classes import CLASS_CODE_LENGTH, CODE_ALPHABET, PERSONAL_CODE_LENGTH
+from scheduler_app.domain.errors import DomainError
+from scheduler_app.extensions import db
+from scheduler_app.models import (
+    Alliance,
+    AllianceDelegate,
+    AllianceMeeting,
+    AllianceMember,
+    CandidateDate,
+    CareerDay,
+    EmployerEvent,
+    EmployerEventKind,
+    EventRegistration,
+    InvitationReply,
+    MeetingInvitation,
+    Membership,
+    Offer,
+    Organisation,
+    OrganisationKind,
+    PollAnswer,
+    PollVote,
+    Preference,
+    Programme,
+    RegistrationStatus,
+    Role,
+    Room,
+    Round,
+    SchoolClass,
+    Slot,
+    Student,
+    User,
+    Venue,
+)
+
+DEMO_PASSWORD = "demo-passwort"
+COORDINATOR_EMAIL = "koordination@example.org"
+TEACHER_EMAIL = "lehrkraft@example.org"
+COMPANY_EMAIL = "betrieb@example.org"
+DEMO_ACCOUNTS = (
+    (COORDINATOR_EMAIL, "Koordinator/in (Jobcenter, Wirtschaftsförderung)"),
+    (TEACHER_EMAIL, "Lehrkraft (Oberschule Bramsche)"),
+    (COMPANY_EMAIL, "Betrieb (Hasetal Automobile GmbH)"),
+)
+SEED = 2027
+
+AGENCIES = (
+    ("Jobcenter Landkreis Osnabrück", "Osnabrück"),
+    ("Wirtschaftsförderung Osnabrücker Land", "Osnabrück"),
+    ("Servicestelle Schule-Wirtschaft Landkreis Osnabrück", "Osnabrück"),
+)
+
+# name, city, grades of the classes it sends, first/last round it is present (travel time)
+SCHOOLS = (
+    ("Oberschule Bramsche", "Bramsche", (8, 9), (None, None)),
+    ("Gymnasium am Hasetor", "Bramsche", (9, 10), (None, None)),
+    ("Realschule Melle", "Melle", (9, 10), (2, None)),
+    ("IGS Melle", "Melle", (8, 9), (2, None)),
+    ("Oberschule Artland", "Quakenbrück", (9, 10), (None, 3)),
+    ("BBS Quakenbrück", "Quakenbrück", (10, 10), (None, 3)),
+    ("Oberschule Bersenbrück", "Bersenbrück", (8, 10), (None, None)),
+    ("IGS Georgsmarienhütte", "Georgsmarienhütte", (9, 10), (2, None)),
+)
+
+# name, city, offer title, occupational field, min/max grade, seats per slot, minimum size, popularity
+COMPANIES = (
+    ("Hasetal Automobile GmbH", "Bramsche", "Kfz-Mechatroniker/in: Diagnose am Fahrzeug", "Metall und Technik", None, None, 14, 0, 5),
+    ("Melle Antriebstechnik GmbH", "Melle", "Industriekaufmann/-frau und Mechatroniker/in", "Kaufmännische Berufe", None, None, 16, 0, 4),
+    ("Klinikum Nördliches Osnabrücker Land", "Quakenbrück", "Pflegefachmann/-frau: ein Tag auf Station", "Gesundheit und Pflege", 9, None, 20, 0, 4),
+    ("Hüggel Elektrotechnik GmbH", "Georgsmarienhütte", "Elektroniker/in Energie- und Gebäudetechnik", "IT und Elektro", None, None, 12, 0, 3),
+    ("Dütetal IT-Systeme GmbH", "Georgsmarienhütte", "Fachinformatiker/in: Netzwerke und Anwendungen", "IT und Elektro", None, None, 12, 4, 5),
+    ("Sparkasse Osnabrücker Nordland", "Bersenbrück", "Bankkaufmann/-frau", "Kaufmännische Berufe", 10, None, 14, 0, 3),
+    ("Meller Möbelwerke GmbH", "Melle", "Tischler/in: Werkstück in 45 Minuten", "Handwerk", None, None, 8, 4, 3),
+    ("Ankumer Maschinenbau GmbH", "Ankum", "Mechatroniker/in und Industriemechaniker/in", "Metall und Technik", None, None, 14, 0, 3),
+    ("Samtgemeinde Hasetal", "Bersenbrück", "Verwaltungsfachangestellte/r", "Öffentlicher Dienst", None, None, 16, 0, 2),
+    ("Wiehengebirge Logistik GmbH", "Bramsche", "Fachkraft für Lagerlogistik", "Logistik", None, None, 14, 0, 2),
+    ("Artland Metallbau GmbH", "Quakenbrück", "Metallbauer/in: Schweißen ausprobieren", "Metall und Technik", 9, None, 8, 4, 3),
+    ("Else Kunststofftechnik GmbH", "Melle", "Verfahrensmechaniker/in Kunststoff- und Kautschuktechnik", "Metall und Technik", None, None, 12, 0, 1),
+    ("Bäckerei Kornblume GmbH", "Bramsche", "Bäcker/in und Fachverkäufer/in", "Handwerk", None, None, 10, 0, 2),
+    ("Hotel am Hasesee", "Bersenbrück", "Hotelfachmann/-frau und Koch/Köchin", "Gastronomie und Hotel", None, None, 12, 0, 2),
+    ("Ambulanter Pflegedienst Artland", "Quakenbrück", "Pflegefachmann/-frau in der ambulanten Pflege", "Gesundheit und Pflege", 9, None, 12, 0, 2),
+    ("Malerbetrieb Niemann", "Melle", "Maler/in und Lackierer/in", "Handwerk", None, None, 10, 0, 2),
+    ("Elektro Brinkmann GmbH & Co. KG", "Quakenbrück", "Elektroniker/in: Smart Home verdrahten", "IT und Elektro", None, None, 10, 0, 3),
+    ("Lührmann Sanitär und Heizung", "Georgsmarienhütte", "Anlagenmechaniker/in SHK", "Handwerk", None, None, 10, 0, 2),
+    ("Teutoburger Präzisionstechnik GmbH", "Georgsmarienhütte", "Zerspanungsmechaniker/in: CNC live", "Metall und Technik", None, None, 12, 0, 2),
+    ("Steuerberatung Kötter & Partner", "Bramsche", "Steuerfachangestellte/r", "Kaufmännische Berufe", 10, None, 12, 0, 1),
+    ("Apotheke am Markt Melle", "Melle", "Pharmazeutisch-kaufmännische/r Angestellte/r", "Gesundheit und Pflege", None, None, 10, 0, 2),
+    ("Zahnarztpraxis Dr. Wessels", "Bersenbrück", "Zahnmedizinische/r Fachangestellte/r", "Gesundheit und Pflege", None, None, 10, 0, 2),
+    ("Kita-Verbund Osnabrücker Nordland", "Bramsche", "Erzieher/in und Sozialassistent/in", "Soziales und Erziehung", None, None, 16, 0, 3),
+    ("Schröer Autoteile Großhandel", "Quakenbrück", "Kaufmann/-frau für Groß- und Außenhandelsmanagement", "Kaufmännische Berufe", None, None, 14, 0, 1),
+    ("Quakenbrücker Feinkost GmbH", "Quakenbrück", "Fachkraft für Lebensmitteltechnik", "Landwirtschaft und Lebensmittel", None, None, 12, 0, 1),
+    ("Dachdeckerei Vennemann", "Alfhausen", "Dachdecker/in: sicher in der Höhe", "Handwerk", 9, None, 8, 4, 2),
+    ("Landhandel Rieste GmbH", "Rieste", "Kaufmann/-frau im Einzelhandel", "Kaufmännische Berufe", None, None, 14, 0, 2),
+    ("Hase-Kurier Medienhaus", "Bramsche", "Mediengestalter/in Digital und Print", "Medien", None, None, 12, 0, 4),
+    ("Stadtwerke Osnabrücker Nordland", "Bramsche", "Elektroniker/in für Betriebstechnik", "IT und Elektro", None, None, 14, 0, 2),
+    ("Bauunternehmung Hörsting GmbH", "Bramsche", "Maurer/in und Straßenbauer/in", "Handwerk", None, None, 14, 0, 1),
+    ("Gartenbau Hasewiesen", "Bersenbrück", "Gärtner/in: Garten- und Landschaftsbau", "Landwirtschaft und Lebensmittel", 8, 9, 10, 0, 2),
+)
+
+ROUNDS = ((time(8, 30), time(9, 15)), (time(9, 30), time(10, 15)), (time(10, 30), time(11, 15)), (time(11, 30), time(12, 15)))
+ROOMS = (("Aula", 120), ("Forum", 60), ("Sporthalle", 150), *((f"Raum A{n}", 30) for n in range(101, 111)),
+         *((f"Werkstatt {n}", 16) for n in range(1, 4)))
+
+FIRST_NAMES = (
+    "Lena", "Mia", "Emma", "Hannah", "Sophie", "Lea", "Marie", "Lina", "Emily", "Anna", "Leonie", "Clara", "Ella",
+    "Zeynep", "Amelie", "Luisa", "Maja", "Nele", "Paula", "Sara", "Finn", "Jonas", "Leon", "Paul", "Luca", "Ben",
+    "Elias", "Noah", "Felix", "Tim", "Lukas", "Moritz", "Jannik", "Ole", "Emil", "Mats", "Yusuf", "Niklas", "Tom", "Milan",
+)
+SURNAMES = (
+    "Meyer", "Schulte", "Hoffmann", "Brinkmann", "Wessels", "Lange", "Kuhlmann", "Niemann", "Rolfes", "Tepe", "Bruns",
+    "Vennemann", "Ostendorf", "Fischer", "Hartmann", "Möller", "Becker", "Wellmann", "Lührmann", "Kemper",
+)
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    agencies: int
+    schools: int
+    companies: int
+    students: int
+    offers: int
+
+
+def database_is_empty() -> bool:
+    """True when there is no organisation yet: the demo (and ``flask start``) only fill such a database."""
+    return db.session.scalar(select(func.count(Organisation.id))) == 0
+
+
+def load_demo(now: datetime, seed: int = SEED) -> DemoSummary:
+    """Add the demo district to an empty database (flush only). Refuses when organisations exist."""
+    if not database_is_empty():
+        raise DomainError("The database already has organisations; demo data is only loaded into an empty database.")
+    return _DemoBuilder(now, random.Random(seed)).build()
+
+
+class _DemoBuilder:
+    def __init__(self, now: datetime, rng: random.Random):
+        self.now = now
+        self.rng = rng
+        self.today = local_time(now).date()
+        self.password_hash = hash_password(DEMO_PASSWORD)  # one hash for all demo users: loading stays fast
+        self.codes: set[str] = set()
+
+    def build(self) -> DemoSummary:
+        agencies = [self.organisation(OrganisationKind.agency, name, city) for name, city in AGENCIES]
+        schools = [self.organisation(OrganisationKind.school, name, city) for name, city, *_ in SCHOOLS]
+        companies = [self.organisation(OrganisationKind.company, row[0], row[1]) for row in COMPANIES]
+        jobcenter, wirtschaftsfoerderung, servicestelle = agencies
+        self.stamp()
+        db.session.flush()  # ids for the alliance's coordinating agency
+
+        coordinator = self.user(COORDINATOR_EMAIL, "Sabine Wellmann", (jobcenter, Role.coordinator),
+                                (wirtschaftsfoerderung, Role.coordinator))
+        teacher = self.user(TEACHER_EMAIL, "Thomas Brüggemann", (schools[0], Role.contact))
+        company_contact = self.user(COMPANY_EMAIL, "Julia Hasekamp", (companies[0], Role.contact))
+
+        programme = Programme(name="BO-Tage Landkreis Osnabrück 2027", agency=jobcenter,
+                              description="Berufsorientierungstage für die Klassen 8 bis 10 im Landkreis Osnabrück.")
+        db.session.add(programme)
+        career_day = self.career_day(programme, schools, companies, teacher)
+        self.employer_event(programme, companies[1], schools)
+        self.alliance(wirtschaftsfoerderung, agencies, schools, companies, coordinator, teacher, company_contact, servicestelle)
+
+        self.stamp()
+        db.session.flush()
+        audit.record(None, "demo.load", programme, self.now)
+        return DemoSummary(agencies=len(agencies), schools=len(schools), companies=len(companies),
+                           students=sum(len(c.students) for c in career_day.classes), offers=len(career_day.offers))
+
+    # --- people and organisations -----------------------------------------------------------------
+
+    def organisation(self, kind: OrganisationKind, name: str, city: str) -> Organisation:
+        organisation = Organisation(kind=kind, name=name, city=city)
+        db.session.add(organisation)
+        return organisation
+
+    def user(self, email: str, name: str, *memberships: tuple[Organisation, Role]) -> User:
+        user = User(email=email, name=name, password_hash=self.password_hash)
+        db.session.add(user)
+        for organisation, role in memberships:
+            db.session.add(Membership(user=user, organisation=organisation, role=role))
+        return user
+
+    def person_name(self) -> str:
+        return f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(SURNAMES)}"
+
+    def code(self, length: int) -> str:
+        while True:
+            code = "".join(self.rng.choice(CODE_ALPHABET) for _ in range(length))
+            if code not in self.codes:
+                self.codes.add(code)
+                return code
+
+    def at(self, days: int, clock: time) -> datetime:
+        """A wall-clock time ``days`` after today (Europe/Berlin), as event times are stored."""
+        return datetime.combine(self.today + timedelta(days=days), clock)
+
+    def weekday_after(self, days: int) -> date:
+        """The first Tuesday, Wednesday or Thursday at least ``days`` from today."""
+        day = self.today + timedelta(days=days)
+        while day.weekday() not in (1, 2, 3):
+            day += timedelta(days=1)
+        return day
+
+    # --- the career day ------------------------------------------------------------------------------
+
+    def career_day(self, programme: Programme, schools, companies, teacher: User) -> CareerDay:
+        venue = Venue(name="Schulzentrum Bramsche", street="Am Schulzentrum 1", postcode="49565", city="Bramsche")
+        venue.rooms = [Room(name=name, capacity=capacity) for name, capacity in ROOMS]
+        day = self.weekday_after(49)
+        career_day = CareerDay(
+            programme=programme, name="Berufsorientierungstag Bramsche 2027", date=day, venue=venue,
+            booking_deadline=self.at(14, time(23, 59)), registration_deadline=self.at(21, time(23, 59)),
+            wishes_deadline=self.at(35, time(23, 59)), wishes_count=5, slots_per_student=3, max_students=450,
+            retention_until=day + timedelta(days=90),
+        )
+        db.session.add(career_day)
+        career_day.rounds = [Round(position=n, starts_at=start, ends_at=end) for n, (start, end) in enumerate(ROUNDS, 1)]
+
+        small_rooms = [room for room in venue.rooms if room.name.startswith(("Raum", "Werkstatt"))]
+        big_rooms = [room for room in venue.rooms if not room.name.startswith(("Raum", "Werkstatt"))]
+        popularity = {}
+        for index, (company, row) in enumerate(zip(companies, COMPANIES)):
+            _name, _city, title, field, min_grade, max_grade, seats, min_size, weight = row
+            room = big_rooms[index % len(big_rooms)] if seats >= 20 else small_rooms[index % len(small_rooms)]
+            offer = Offer(company=company, title=title, occupational_field=field,
+                          min_grade=min_grade, max_grade=max_grade, room=room,
+                          description=f"{company.name} stellt die Ausbildung vor: Aufgaben, Voraussetzungen, Bewerbung.")
+            career_day.offers.append(offer)
+            skipped_round = index % 4 + 1 if index % 3 == 0 else None  # some companies come for three rounds only
+            offer.slots = [Slot(round=round_, capacity=seats, min_size=min_size)
+                           for round_ in career_day.rounds if round_.position != skipped_round]
+            popularity[offer] = weight
+
+        for school, (_name, _city, grades, (first, last)) in zip(schools, SCHOOLS):
+            for grade, letter in zip(grades, "ab"):
+                self.school_class(career_day, school, grade, letter, first, last,
+                                  teacher.name if school.name == "Oberschule Bramsche" else self.person_name(), popularity)
+        career_day.registered_students = sum(c.headcount for c in career_day.classes)
+        return career_day
+
+    def school_class(self, career_day: CareerDay, school: Organisation, grade: int, letter: str,
+                     first_round: int | None, last_round: int | None, teacher_name: str, popularity: dict) -> None:
+        headcount = self.rng.randint(22, 27)
+        school_class = SchoolClass(school=school, name=f"{grade}{letter}", grade=grade,
+                                   headcount=headcount, first_round=first_round, last_round=last_round,
+                                   class_code=self.code(CLASS_CODE_LENGTH), teacher_name=teacher_name)
+        career_day.classes.append(school_class)
+        names: set[str] = set()
+        eligible = [offer for offer in popularity if offer.open_to_grade(grade)
+                    and any(school_class.present_in(slot.round.position) for slot in offer.slots)]
+        for _ in range(headcount):
+            name = f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(SURNAMES)[0]}."
+            while name in names:
+                name = f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(SURNAMES)[0]}."
+            names.add(name)
+            student = Student(display_name=name, personal_code=self.code(PERSONAL_CODE_LENGTH),
+                              wishes_submitted_at=self.now - timedelta(hours=self.rng.randint(2, 240)))
+            school_class.students.append(student)
+            student.preferences = [Preference(offer=offer, rank=rank)
+                                   for rank, offer in enumerate(self.ranked_wishes(eligible, popularity, 5), 1)]
+
+    def ranked_wishes(self, offers: list[Offer], popularity: dict, count: int) -> list[Offer]:
+        """``count`` different offers, popular ones more likely, in the order drawn."""
+        remaining = list(offers)
+        chosen = []
+        while remaining and len(chosen) < count:
+            pick = self.rng.choices(remaining, weights=[popularity[offer] for offer in remaining])[0]
+            remaining.remove(pick)
+            chosen.append(pick)
+        return chosen
+
+    # --- an employer event with a waitlist -----------------------------------------------------------
+
+    def employer_event(self, programme: Programme, company: Organisation, schools) -> None:
+        venue = Venue(name="Melle Antriebstechnik, Schulungszentrum", street="Gewerbering 12", postcode="49324", city="Melle")
+        starts = self.at(30, time(18, 0))
+        event = EmployerEvent(
+            programme=programme, company=company, kind=EmployerEventKind.info_session, venue=venue,
+            title="Infoabend: Ausbildung und duales Studium 2027",
+            description="Auszubildende berichten, Rundgang durch die Ausbildungswerkstatt, Fragen an die Personalabteilung. "
+                        "Eltern sind willkommen.",
+            starts_at=starts, ends_at=starts + timedelta(hours=2), capacity=24,
+            registration_deadline=starts - timedelta(days=2), waitlist_enabled=True,
+        )
+        db.session.add(event)
+        booked = 0
+        while booked < event.capacity:
+            places = min(self.rng.randint(1, 3), event.capacity - booked)
+            self.registration(event, places, RegistrationStatus.confirmed, None, schools)
+            booked += places
+        event.booked = booked
+        for position in range(1, 4):
+            self.registration(event, self.rng.randint(1, 2), RegistrationStatus.waitlisted, position, schools)
+
+    def registration(self, event: EmployerEvent, places: int, status: RegistrationStatus, position: int | None, schools) -> None:
+        name = self.person_name()
+        email = f"anmeldung{len(event.registrations) + 1}@example.org"
+        event.registrations.append(EventRegistration(name=name, email=email, places=places, status=status,
+                                                     waitlist_position=position, organisation=self.rng.choice(schools)))
+
+    # --- the alliance and its meeting poll -----------------------------------------------------------
+
+    def alliance(self, coordinating_agency, agencies, schools, companies, coordinator, teacher, company_contact, servicestelle) -> None:
+        alliance = Alliance(name="Fachkräftebündnis Osnabrück", region="Landkreis Osnabrück", coordinating_agency_id=coordinating_agency.id)
+        db.session.add(alliance)
+        delegates = {agencies[0]: coordinator, agencies[1]: coordinator, schools[0]: teacher, companies[0]: company_contact}
+        members = [*agencies, schools[0], schools[2], companies[0], companies[1], companies[2], companies[4], companies[5]]
+        for number, organisation in enumerate(members, 1):
+            delegate = delegates.get(organisation)
+            if delegate is None:
+                role = Role.coordinator if organisation is servicestelle else Role.contact
+                delegate = self.user(f"delegierte{number}@example.org", self.person_name(), (organisation, role))
+            alliance.members.append(AllianceMember(organisation=organisation, delegates=[AllianceDelegate(user=delegate)]))
+            delegates[organisation] = delegate
+
+        venue = Venue(name="Wirtschaftsförderung Osnabrücker Land, Sitzungssaal", street="Am Schölerberg 1",
+                      postcode="49082", city="Osnabrück")
+        meeting = AllianceMeeting(
+            alliance=alliance, title="Bündnistreffen Frühjahr 2027", venue=venue,
+            agenda="1. Fachkräftemonitor Landkreis Osnabrück\n2. Rückblick BO-Tage\n3. Ausbildungsbörse im Herbst\n4. Verschiedenes",
+            poll_deadline=self.at(10, time(12, 0)),
+        )
+        db.session.add(meeting)
+        meeting.candidates = [CandidateDate(starts_at=datetime.combine(self.weekday_after(days), time(14, 0)),
+                                            ends_at=datetime.combine(self.weekday_after(days), time(16, 0)))
+                              for days in (28, 35, 42)]
+        answers = (PollAnswer.yes, PollAnswer.yes, PollAnswer.if_need_be, PollAnswer.no)
+        for index, organisation in enumerate(members):
+            meeting.invitations.append(MeetingInvitation(organisation=organisation, user=delegates[organisation],
+                                                         reply=InvitationReply.pending, sent_at=self.now - timedelta(days=3)))
+            if index < len(members) - 2:  # two members have not answered the poll yet
+                for candidate in meeting.candidates:
+                    candidate.votes.append(PollVote(organisation=organisation, voter=delegates[organisation],
+                                                    answer=self.rng.choice(answers)))
+
+    def stamp(self) -> None:
+        """Creation times from ``now`` rather than the clock, so the demo is reproducible."""
+        for obj in list(db.session.new):
+            for attribute in ("created_at", "updated_at", "joined_on"):
+                if hasattr(type(obj), attribute) and getattr(obj, attribute) is None:
+                    setattr(obj, attribute, self.now)
