@@ -109,13 +109,13 @@ def find_open(token: str, now: datetime) -> Invitation:
     """The usable invitation with this token; raises InvitationUnknown or InvitationGone. Changes nothing."""
     invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token or "")))
     if invitation is None:
-        raise InvitationUnknown("This link is not valid. Please check that you copied it completely.")
+        raise InvitationUnknown(N_("This link is not valid. Please check that you copied it completely."))
     if invitation.used_at is not None:
         raise InvitationGone(ALREADY_USED)
     if invitation.revoked_at is not None:
-        raise InvitationGone("This link has been withdrawn. Ask your coordinator for a new one.")
+        raise InvitationGone(N_("This link has been withdrawn. Ask your coordinator for a new one."))
     if now >= invitation.expires_at:
-        raise InvitationGone("This link has expired. Ask your coordinator for a new one.")
+        raise InvitationGone(N_("This link has expired. Ask your coordinator for a new one."))
     return invitation
 
 
@@ -140,7 +140,7 @@ def redeem(token: str, now: datetime, password: str | None = None) -> User:
     invitation = find_open(token, now)
     user = existing_account(invitation)
     if user is not None and not user.active:
-        raise InvitationGone("This account has been deactivated. Please contact your coordinator.")
+        raise InvitationGone(N_("This account has been deactivated. Please contact your coordinator."))
     if password and user is not None and user.password_hash:
         raise DomainError("You already have a password. Use it to sign in, or change it after signing in.",
                           field="password")

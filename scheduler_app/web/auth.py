@@ -133,7 +133,7 @@ def password():
     if form.validate_on_submit():
         current = form.current_password.data if "current_password" in form else None
         try:
-            accounts.change_password(current_user, current, form.password.data, utc_now())
+            accounts.change_password(current_user._get_current_object(), current, form.password.data, utc_now())
         except DomainError as error:
             db.session.rollback()
             getattr(form, error.field or "password").errors.append(_(error.message, **error.params))

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
 from scheduler_app.domain import invitations, organisations
@@ -23,7 +24,7 @@ KIND_LABELS = {
 
 
 class OrganisationForm(FlaskForm):
-    kind = RadioField(_l("Kind"), choices=[("school", _l("School")), ("company", _l("Company"))],
+    kind = RadioField(_l("Kind"), choices=[SelectChoice("school", _l("School")), SelectChoice("company", _l("Company"))],
                       validators=[DataRequired(_l("Please choose school or company."))])
     name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")),
                                                Length(max=organisations.NAME_MAX_LENGTH)])
