@@ -11,12 +11,12 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date as date_type
-from datetime import datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import distinct, func, select
 
 from scheduler_app.domain import audit
+from scheduler_app.domain.dashboards import wall_clock as local_time
 from scheduler_app.domain.errors import DomainError, NotAllowed
 from scheduler_app.extensions import db
 from scheduler_app.models import (
@@ -33,15 +33,9 @@ from scheduler_app.models import (
     Venue,
 )
 
-REGION_TIMEZONE = ZoneInfo("Europe/Berlin")
 NAME_MAX_LENGTH = 200
 MAX_ROUNDS = 20
 DEFAULT_RETENTION = timedelta(days=90)
-
-
-def local_time(now: datetime) -> datetime:
-    """The naive Berlin wall-clock time at the naive UTC instant ``now``."""
-    return now.replace(tzinfo=timezone.utc).astimezone(REGION_TIMEZONE).replace(tzinfo=None)
 
 
 def coordinates(actor, programme: Programme) -> bool:
