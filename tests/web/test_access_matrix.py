@@ -1,0 +1,161 @@
+"""Who may open which page: every route, requested by every role, against one table kept here.
+
+Adding a route? Add a line to ``EXPECTED`` (and, if its URL has a variable that is not an id, to
+``URL_VALUES``). A route missing from the table fails this test, so no page ships without an
+access decision.
+
+The data: objects with id 1 belong to ANOTHER school and ANOTHER company than the signed-in
+contacts (so a contact opening them must get 404), and to the signed-in coordinator's agency.
+GET routes are requested with GET; POST-only routes with an empty POST (CSRF is off here; see
+``test_csrf.py`` for the token check).
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from flask_login import login_user
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
+
+from scheduler_app.domain import invitations
+from scheduler_app.extensions import db
+from scheduler_app.models import OrganisationKind, SchoolClass, User
+from scheduler_app.models_base import utc_now
+from scheduler_app.web.access import get_owned_or_404
+from tests.factories import (
+    make_career_day,
+    make_company_contact,
+    make_coordinator,
+    make_employer_event,
+    make_offer,
+    make_organisation,
+    make_programme,
+    make_school_class,
+    make_school_contact,
+)
+
+ROLES = ("anonymous", "coordinator", "school", "company")
+LOGIN = "login"  # 302 to the sign-in page
+
+# endpoint: {role: expected status, or LOGIN}
+EXPECTED: dict[str, dict[str, int | str]] = {
+    # public and auth
+    "public.home": {"anonymous": 200, "coordinator": 302, "school": 302, "company": 302},
+    "public.set_language": {"anonymous": 302, "coordinator": 302, "school": 302, "company": 302},
+    "auth.login": {"anonymous": 200, "coordinator": 302, "school": 302, "company": 302},
+    "auth.logout": {"anonymous": LOGIN, "coordinator": 302, "school": 302, "company": 302},
+    "auth.password": {"anonymous": LOGIN, "coordinator": 200, "school": 200, "company": 200},
+    "auth.invitation": {"anonymous": 200, "coordinator": 200, "school": 200, "company": 200},
+    # coordinator
+    "coordinator.dashboard": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
+    "coordinator.organisations": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
+    "coordinator.organisation_new": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
+    "coordinator.organisation": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
+    "coordinator.invitation_create": {"anonymous": LOGIN, "coordinator": 422, "school": 403, "company": 403},
+    "coordinator.invitation_revoke": {"anonymous": LOGIN, "coordinator": 302, "school": 403, "company": 403},
+    "coordinator.new_programme": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
+    "coordinator.programme": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
+    # school contact
+    "school.dashboard": {"anonymous": LOGIN, "coordinator": 403, "school": 200, "company": 403},
+    # company contact
+    "company.dashboard": {"anonymous": LOGIN, "coordinator": 403, "school": 403, "company": 200},
+}
+
+# URL variables that are not integer ids; "{token}" is replaced by a pending invitation's token.
+URL_VALUES: dict[str, dict[str, str]] = {
+    "public.set_language": {"code": "en"},
+    "auth.invitation": {"token": "{token}"},
+}
+
+SKIPPED = {"static"}
+
+
+@pytest.fixture
+def world(app):
+    """One object of each kind (ids 1 owned by others), the four roles' users, a pending invitation."""
+    with app.app_context():
+        other_school = make_organisation(OrganisationKind.school, name="Fremde Schule")
+        other_company = make_organisation(OrganisationKind.company, name="Fremdes Unternehmen")
+        coordinator = make_coordinator()
+        programme = make_programme(agency=coordinator.memberships[0].organisation)
+        career_day = make_career_day(programme)
+        make_offer(career_day, company=other_company)
+        make_school_class(career_day, school=other_school, students=2)
+        make_employer_event(company=other_company)
+        school_contact = make_school_contact()
+        company_contact = make_company_contact()
+        own_class = make_school_class(career_day, school=school_contact.schools[0])
+        _invitation, token = invitations.invite(coordinator, other_school, "neu@schule.example", "Neue Person",
+                                                utc_now(), timedelta(days=14), "http://localhost")
+        db.session.commit()
+        return {"users": {"coordinator": coordinator.id, "school": school_contact.id, "company": company_contact.id},
+                "token": token, "own_class": own_class.id}
+
+
+def _client_for(app, role: str, world):
+    """A test client signed in as ``role`` (through the session, so it works for every request order)."""
+    client = app.test_client()  # not the ``client`` fixture: it keeps its last request's context pushed
+    if role != "anonymous":
+        with app.app_context():
+            session_id = db.session.get(User, world["users"][role]).get_id()  # current even after a sign-out
+        with client.session_transaction() as session:
+            session["_user_id"] = session_id
+            session["_fresh"] = True
+    return client
+
+
+def _url_and_method(app, rule, world) -> tuple[str, str]:
+    values = {}
+    for name, converter in rule._converters.items():
+        value = URL_VALUES.get(rule.endpoint, {}).get(name)
+        if value is None:
+            assert isinstance(converter, IntegerConverter), (
+                f"add a value for <{name}> of {rule.endpoint} to URL_VALUES in {__file__}")
+            value = 1
+        values[name] = world["token"] if value == "{token}" else value
+    method = "GET" if "GET" in rule.methods else sorted(rule.methods - {"HEAD", "OPTIONS"})[0]
+    adapter = app.url_map.bind("localhost")
+    return adapter.build(rule.endpoint, values, method=method), method
+
+
+def _outcome(response) -> int | str:
+    if response.status_code == 302 and response.headers["Location"].startswith("/auth/login"):
+        return LOGIN
+    return response.status_code
+
+
+def test_every_route_has_an_access_rule_and_every_role_gets_what_the_table_says(app, world):
+    rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint not in SKIPPED]
+    missing = sorted({rule.endpoint for rule in rules if rule.endpoint not in EXPECTED})
+    assert not missing, "\n".join(f"add an access rule for {endpoint} to EXPECTED in {__file__}" for endpoint in missing)
+    stale = sorted(set(EXPECTED) - {rule.endpoint for rule in rules})
+    assert not stale, f"remove access rules for endpoints that no longer exist: {stale}"
+
+    wrong = []
+    for rule in sorted(rules, key=lambda r: r.endpoint):
+        url, method = _url_and_method(app, rule, world)
+        for role in ROLES:
+            got = _outcome(_client_for(app, role, world).open(url, method=method))
+            expected = EXPECTED[rule.endpoint][role]
+            if got != expected:
+                wrong.append(f"{method} {url} ({rule.endpoint}) as {role}: expected {expected}, got {got}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_table_names_every_role_for_every_endpoint():
+    incomplete = {endpoint: sorted(set(ROLES) - set(roles)) for endpoint, roles in EXPECTED.items() if set(roles) != set(ROLES)}
+    assert not incomplete, f"give a status for every role: {incomplete}"
+
+
+def test_a_contact_looking_up_another_schools_object_gets_404_and_their_own_object(app, world):
+    """The rule contact-scoped pages rely on (``get_owned_or_404``): ids of other organisations' data
+    answer 404 like ids that do not exist, so they are not confirmed to exist."""
+    with app.test_request_context():
+        login_user(db.session.get(User, world["users"]["school"]))
+        school_of = lambda school_class: school_class.school_id  # noqa: E731
+        with pytest.raises(NotFound):
+            get_owned_or_404(SchoolClass, 1, school_of)
+        with pytest.raises(NotFound):
+            get_owned_or_404(SchoolClass, 999, school_of)
+        assert get_owned_or_404(SchoolClass, world["own_class"], school_of).id == world["own_class"]
