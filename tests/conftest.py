@@ -82,9 +82,11 @@ def _schema_on_shared_database():
         with db.engine.begin() as connection:
             connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
         db.create_all()
+        db.engine.dispose()  # an idle pooled connection would outlive the session and warn
     yield
     with app.app_context():
         db.drop_all()
+        db.engine.dispose()
 
 
 @pytest.fixture
