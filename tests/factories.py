@@ -1,6 +1,7 @@
 """Plain ``make_*`` factories for tests: each adds objects to the session, flushes, and returns them."""
 from __future__ import annotations
 
+import functools
 import itertools
 from datetime import date, datetime, time, timedelta
 
@@ -27,6 +28,12 @@ PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
 
 
+@functools.cache
+def _password_hash(password: str) -> str:
+    """Argon2 is slow on purpose; hashing each test password once keeps the suite fast."""
+    return hash_password(password)
+
+
 def _n() -> int:
     return next(_counter)
 
@@ -41,7 +48,7 @@ def make_organisation(kind: OrganisationKind = OrganisationKind.company, name: s
 def make_user(organisation: Organisation | None = None, role: Role = Role.contact, email: str | None = None,
               password: str | None = PASSWORD, **fields) -> User:
     user = User(email=email or f"user{_n()}@example.org", name=fields.pop("name", "Test Person"),
-                password_hash=hash_password(password) if password else None, **fields)
+                password_hash=_password_hash(password) if password else None, **fields)
     db.session.add(user)
     if organisation is not None:
         db.session.add(Membership(user=user, organisation=organisation, role=role))
