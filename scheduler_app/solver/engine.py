@@ -34,7 +34,7 @@ Progress = Callable[[str, float], None]
 
 DEFAULT_TIME_LIMIT = 60
 #: enumerate every unranked column when units x eligible slots stays below this
-ENUMERATE_LIMIT = 250_000
+ENUMERATE_LIMIT = 60_000
 #: solve the whole model with CP-SAT (not just the fractional rest) below this many columns
 FULL_CPSAT_LIMIT = 60_000
 
@@ -185,7 +185,7 @@ def _ranked_mask(inst: Instance, units: list[Unit]) -> np.ndarray:
 class _Model:
     """Rows over a column set, from the constraint definitions."""
 
-    def __init__(self, inst: Instance, cols: _Columns):
+    def __init__(self, inst: Instance, cols: _Columns, skip_trivial: bool = True):
         self.inst = inst
         self.cols = cols
         self.uni = Universe.build(cols.units, cols.pairs)
@@ -193,7 +193,7 @@ class _Model:
         ub = [cols.ub(c) for c in range(len(cols.pairs))]
         self.ubs = ub
         for row in all_rows(inst, self.uni):
-            if row.hi is not None and row.open_slot is None and row.lo is None:
+            if skip_trivial and row.hi is not None and row.open_slot is None and row.lo is None:
                 if sum(ub[c] for c in row.cols) <= row.hi:
                     continue  # never binding
             self.rows.append(row)
@@ -205,6 +205,10 @@ def _solve_lp(model: _Model):
     from ortools.linear_solver import pywraplp
 
     solver = pywraplp.Solver.CreateSolver("GLOP")
+    # integer costs with many ties make the LP very degenerate: dual simplex with perturbed
+    # costs is 10-30x faster than the defaults here
+    solver.SetSolverSpecificParametersAsString(
+        "use_dual_simplex: true perturb_costs_in_dual_simplex: true")
     inf = solver.infinity()
     x = [solver.NumVar(0.0, float(model.ubs[c]), "") for c in range(len(model.cost))]
     y = {sl: solver.NumVar(0.0, 1.0, "") for sl in model.open_slots}
@@ -379,115 +383,188 @@ def _solve_general(inst: Instance, units: list[Unit], ctx: _Ctx):
                 if elig[unit.index, sl]:
                     cols.add(unit.index, sl)
     enumerate_all = int(unranked.sum()) + len(cols.pairs) <= ENUMERATE_LIMIT
-    n_slots = len(inst.slots)
-    slot_offer = np.array([s.offer_index for s in inst.slots], dtype=np.int64)
-    slot_round = np.array([s.round_index for s in inst.slots], dtype=np.int64)
-    in_model = np.zeros_like(unranked)
     if enumerate_all:
         for u, sl in zip(*np.nonzero(unranked)):
             cols.add(int(u), int(sl))
-    else:
-        # seed unranked columns: per unit, the offers with the lowest ranked demand per seat
-        demand = np.zeros(len(inst.offers))
-        for unit in units:
-            for oid in unit.student.preferences:
-                demand[inst.offer_by_id[oid].index] += unit.multiplicity
-        seats = np.zeros(len(inst.offers))
-        for s in inst.slots:
-            seats[s.offer_index] += s.capacity
-        pressure = demand / np.maximum(seats, 1)
-        order_slots = np.lexsort((np.arange(n_slots), pressure[slot_offer]))
-        for unit in units:
-            row = unranked[unit.index]
-            got_offers: set[int] = set()
-            for sl in order_slots:
-                if row[sl]:
-                    o = int(slot_offer[sl])
-                    if o not in got_offers and len(got_offers) >= 2:
-                        continue
-                    got_offers.add(o)
-                    cols.add(unit.index, int(sl))
-    for (u, sl) in cols.pairs:
-        in_model[u, sl] = True
-
     ctx.report("lp", 0.05)
-    best_bound = -math.inf
-    lp = None
-    for it in range(8):
+    const = _const(inst)
+    if enumerate_all or inst.costs.unranked_cost is None:
         model = _Model(inst, cols)
         lp = _solve_lp(model)
         if lp is None:
             return None
         xv, yv, duals, lpval = lp
-        priced: dict[int, np.ndarray] = {}
-        added = 0
-        if not enumerate_all and inst.costs.unranked_cost is not None:
-            # price every unranked (unit, slot) that is not in the model
-            d_target = np.zeros(len(units))
-            d_round = np.zeros((len(units), len(inst.rounds)))
-            d_slot = np.zeros(n_slots)
-            d_offer = np.zeros(len(inst.offers))
-            d_company: dict[tuple[int, str], float] = {}
-            for i, row in enumerate(model.rows):
-                d = duals[i]
-                d = min(d, 0.0) if row.lo is None else max(d, 0.0)
-                if d == 0.0:
-                    continue
-                if row.code == "too_many_slots":
-                    d_target[inst.student_by_id[row.ids[0]].index if False else
-                             model.uni.col_unit[row.cols[0]]] = d
-                elif row.code == "two_slots_in_round":
-                    d_round[model.uni.col_unit[row.cols[0]], inst.round_index[row.ids[1]]] = d
-                elif row.code in ("slot_over_capacity", "slot_below_min_size"):
-                    d_slot[inst.slot_by_id[row.ids[0]].index] += d
-                elif row.code == "offer_over_max_total":
-                    d_offer[inst.offer_by_id[row.ids[0]].index] = d
-                elif row.code == "same_company_twice":
-                    d_company[(model.uni.col_unit[row.cols[0]], row.ids[1])] = d
-            base = inst.costs.unranked_cost - inst.costs.missing_cost - d_slot - d_offer[slot_offer]
-            rcp = base[None, :] - d_round[:, slot_round]  # without the target dual
-            for (u, comp), d in d_company.items():
-                for o in inst.offers:
-                    if o.company_key == comp:
-                        rcp[u, list(inst.slots_of_offer[o.index])] -= d
-            mask = unranked & ~in_model
-            rcp = np.where(mask, rcp, np.inf)
-            for unit in units:
-                r = rcp[unit.index]
-                priced[unit.index] = r[np.isfinite(r)]
-            rc_full = rcp - d_target[:, None]
-            viol = rc_full < -1e-6
-            for u in np.nonzero(viol.any(axis=1))[0]:
-                cand = np.nonzero(viol[u])[0]
-                cand = cand[np.argsort(rc_full[u, cand], kind="stable")][:6]
-                for sl in cand:
-                    cols.add(int(u), int(sl))
-                    in_model[u, sl] = True
-                    added += 1
-        lag, _ = _lagrangian(model, duals, priced)
-        const = inst.costs.missing_cost * sum(inst.target(s) for s in inst.students) + \
-            inst.costs.change_cost * len(inst.previous)
-        best_bound = max(best_bound, lag + const)
-        ctx.report("lp", 0.1 + 0.05 * it)
-        if added == 0 or ctx.left() < 0.5 * (ctx.deadline - ctx.t0):
-            break
-    if added:
-        model = _Model(inst, cols)
-        lp = _solve_lp(model)
+        lag, _ = _lagrangian(model, duals, {})
+        bound = math.ceil(lag + const - 1e-7 * abs(lag) - 1e-6)
+        free_units = None
+        full = len(cols.pairs) <= FULL_CPSAT_LIMIT
+    else:
+        full = False
+        n_ranked = len(cols.pairs)
+        model = _Model(inst, cols, skip_trivial=False)
+        lp = _solve_pooled_lp(inst, model, unranked)
         if lp is None:
             return None
-        xv, yv, duals, lpval = lp
-    bound = math.ceil(best_bound - 1e-6 * max(1.0, abs(best_bound)))
+        xv, yv, zv, lpval, pool_used = lp
+        bound = math.ceil(lpval + const - 1e-7 * abs(lpval) - 1e-6)
+        # units that use unranked seats in the LP get unranked columns in slots with spare seats
+        free_units = set()
+        rounded = np.rint(xv)
+        frac = np.abs(xv - rounded) > EPS_LP
+        free_units |= set(np.asarray(model.uni.col_unit)[frac].tolist())
+        fixed_load = np.zeros(len(inst.slots))
+        fixed = ~np.isin(np.asarray(model.uni.col_unit), list(free_units))
+        np.add.at(fixed_load, np.asarray(model.uni.col_slot)[fixed], rounded[fixed])
+        spare = np.array([s.capacity for s in inst.slots]) - fixed_load
+        slot_round = np.array([s.round_index for s in inst.slots])
+        order = np.lexsort((np.arange(len(inst.slots)), -spare))
+        for u in sorted(free_units):
+            row = unranked[u] & (spare > 0)
+            per_round = defaultdict(int)
+            for sl in np.nonzero(row & (pool_used[u] > EPS_LP))[0]:
+                cols.add(u, int(sl))
+        model = _Model(inst, cols)
+        xv = np.concatenate([xv, np.zeros(len(cols.pairs) - n_ranked)])
     ctx.report("integer", 0.4)
     from .integer import integer_phase
 
-    pairs_units, cp_bound = integer_phase(inst, model, xv, yv, bound - _const(inst), ctx,
-                                          full=len(cols.pairs) <= FULL_CPSAT_LIMIT)
+    pairs_units, cp_bound = integer_phase(inst, model, xv, yv, bound - const, ctx,
+                                          full=full,
+                                          free_units=free_units)
     if pairs_units is None:
         return None
     if cp_bound is not None:
-        bound = max(bound, cp_bound + _const(inst))
-    return disaggregate(inst, units, pairs_units), bound
+        bound = max(bound, cp_bound + const)
+    pairs = disaggregate(inst, units, pairs_units)
+    from .fill import fill_missing
+
+    ctx.report("fill", 0.9)
+    return fill_missing(inst, pairs), bound
+
+
+EPS_LP = 1e-6
+#: unranked candidate slots per round for units that need unranked seats
+UNRANKED_PER_ROUND = 8
+
+
+def _solve_pooled_lp(inst: Instance, model: _Model, unranked: np.ndarray):
+    """LP relaxation in which unranked seats are pooled: z[u, r] = unranked seats unit u takes
+    in round r, p[g, l] = unranked seats of grade group g in slot l, with sum_l p[g, l] (l in
+    round r) = sum_{u in g} z[u, r]. Every allocation maps to a feasible point (it only forgets
+    which unranked offer), so the optimum is a valid lower bound."""
+    from ortools.linear_solver import pywraplp
+
+    solver = pywraplp.Solver.CreateSolver("GLOP")
+    solver.SetSolverSpecificParametersAsString(
+        "use_dual_simplex: true perturb_costs_in_dual_simplex: true")
+    inf = solver.infinity()
+    units = model.cols.units
+    x = [solver.NumVar(0.0, float(model.ubs[c]), "") for c in range(len(model.cost))]
+    y = {sl: solver.NumVar(0.0, 1.0, "") for sl in model.open_slots}
+    group_of = {}
+    groups: dict = {}
+    for unit in units:
+        g = groups.setdefault(unit.student.grade, len(groups))
+        group_of[unit.index] = g
+    z = {}
+    for unit in units:
+        rs = sorted({inst.slots[sl].round_index for sl in np.nonzero(unranked[unit.index])[0]})
+        for r in rs:
+            z[(unit.index, r)] = solver.NumVar(0.0, float(unit.multiplicity), "")
+    p = {}
+    gmask = np.zeros((len(groups), len(inst.slots)), dtype=bool)
+    for unit in units:
+        gmask[group_of[unit.index]] |= unranked[unit.index]
+    for g, sl in zip(*np.nonzero(gmask)):
+        p[(int(g), int(sl))] = solver.NumVar(0.0, float(inst.slots[sl].capacity), "")
+    p_of_slot = defaultdict(list)
+    for (g, sl), v in p.items():
+        p_of_slot[sl].append(v)
+    slot_rowed, offer_rowed = set(), set()
+    for row in model.rows:
+        ct = solver.Constraint(-inf if row.lo is None else float(row.lo),
+                               inf if row.hi is None else float(row.hi))
+        for c in row.cols:
+            ct.SetCoefficient(x[c], 1.0)
+        if row.open_slot is not None:
+            ct.SetCoefficient(y[row.open_slot], float(row.open_coef))
+        u = model.uni.col_unit[row.cols[0]] if row.cols else None
+        if row.code == "two_slots_in_round":
+            v = z.get((u, inst.round_index[row.ids[1]]))
+            if v is not None:
+                ct.SetCoefficient(v, 1.0)
+        elif row.code == "too_many_slots":
+            unit = inst.student_by_id[row.ids[0]]
+            uidx = u if u is not None else next(un.index for un in units
+                                                if un.student.id == unit.id)
+            for r in range(len(inst.rounds)):
+                v = z.get((uidx, r))
+                if v is not None:
+                    ct.SetCoefficient(v, 1.0)
+        elif row.code in ("slot_over_capacity", "slot_below_min_size"):
+            sl = inst.slot_by_id[row.ids[0]].index
+            slot_rowed.add(sl)
+            for v in p_of_slot.get(sl, []):
+                ct.SetCoefficient(v, 1.0)
+        elif row.code == "offer_over_max_total":
+            o = inst.offer_by_id[row.ids[0]].index
+            offer_rowed.add(o)
+            for sl in inst.slots_of_offer[o]:
+                for v in p_of_slot.get(sl, []):
+                    ct.SetCoefficient(v, 1.0)
+    # rows the ranked universe did not produce (slots/offers that only unranked seats reach)
+    for sl, vs in p_of_slot.items():
+        if sl not in slot_rowed:
+            ct = solver.Constraint(0.0, float(inst.slots[sl].capacity))
+            for v in vs:
+                ct.SetCoefficient(v, 1.0)
+    for o in inst.offers:
+        if o.max_total is not None and o.index not in offer_rowed:
+            vs = [v for sl in inst.slots_of_offer[o.index] for v in p_of_slot.get(sl, [])]
+            if vs:
+                ct = solver.Constraint(0.0, float(o.max_total))
+                for v in vs:
+                    ct.SetCoefficient(v, 1.0)
+    # target rows for units without ranked columns
+    have_target = {model.uni.col_unit[r.cols[0]] for r in model.rows
+                   if r.code == "too_many_slots" and r.cols}
+    for unit in units:
+        if unit.index not in have_target:
+            vs = [v for (u, r), v in z.items() if u == unit.index]
+            if vs:
+                ct = solver.Constraint(0.0, float(inst.target(unit.student) * unit.multiplicity))
+                for v in vs:
+                    ct.SetCoefficient(v, 1.0)
+    # balance: per group and round
+    bal = {}
+    for (g, sl), v in p.items():
+        key = (g, inst.slots[sl].round_index)
+        if key not in bal:
+            bal[key] = solver.Constraint(0.0, 0.0)
+        bal[key].SetCoefficient(v, 1.0)
+    for (u, r), v in z.items():
+        key = (group_of[u], r)
+        if key not in bal:
+            bal[key] = solver.Constraint(0.0, 0.0)
+        bal[key].SetCoefficient(v, -1.0)
+    obj = solver.Objective()
+    for c, k in enumerate(model.cost):
+        if k:
+            obj.SetCoefficient(x[c], float(k))
+    zc = float(inst.costs.unranked_cost - inst.costs.missing_cost)
+    for v in z.values():
+        obj.SetCoefficient(v, zc)
+    obj.SetMinimization()
+    status = solver.Solve()
+    if status != pywraplp.Solver.OPTIMAL:
+        return None
+    xv = np.array([v.solution_value() for v in x])
+    yv = {sl: v.solution_value() for sl, v in y.items()}
+    zv = {k: v.solution_value() for k, v in z.items()}
+    used = np.zeros((len(groups), len(inst.slots)))
+    for (g, sl), v in p.items():
+        used[g, sl] = v.solution_value()
+    return xv, yv, zv, obj.Value(), used[[group_of[u.index] for u in units]]
 
 
 def _const(inst: Instance) -> int:

@@ -98,7 +98,7 @@ def greedy_hint(model: "_Model", val: np.ndarray, free: np.ndarray) -> np.ndarra
 
 
 def integer_phase(inst, model: "_Model", xv: np.ndarray, yv: dict, lp_bound: float,
-                  ctx: "_Ctx", *, full: bool):
+                  ctx: "_Ctx", *, full: bool, free_units: set[int] | None = None):
     """Returns ({(unit, slot): count}, proven bound on sum(cost*x) or None)."""
     from ortools.sat.python import cp_model
 
@@ -108,7 +108,8 @@ def integer_phase(inst, model: "_Model", xv: np.ndarray, yv: dict, lp_bound: flo
     if full:
         free = np.ones(ncol, dtype=bool)
     else:
-        free_units = set(np.asarray(model.uni.col_unit)[frac].tolist())
+        free_units = set(free_units or ())
+        free_units |= set(np.asarray(model.uni.col_unit)[frac].tolist())
         frac_slots = {sl for sl, v in yv.items() if EPS < v < 1 - EPS}
         for c in range(ncol):
             if model.uni.col_slot[c] in frac_slots and xv[c] > EPS:
@@ -168,6 +169,10 @@ def integer_phase(inst, model: "_Model", xv: np.ndarray, yv: dict, lp_bound: flo
     solver = cp_model.CpSolver()
     _sat_params(solver, ctx, max(0.5, ctx.left() - 0.5))
     status = solver.Solve(m)
+    import os
+    if os.environ.get("SOLVER_DEBUG"):
+        import sys
+        print("cpsat", solver.StatusName(status), len(var), "free cols", solver.ObjectiveValue() if status in (2, 4) else None, "lb", lb, "hintcost", sum(model.cost[c] * int(val[c]) for c in var), file=sys.stderr)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         for c, v in var.items():
             val[c] = solver.Value(v)
