@@ -436,10 +436,10 @@ def _solve_general(inst: Instance, units: list[Unit], ctx: _Ctx):
     if cp_bound is not None:
         bound = max(bound, cp_bound + const)
     pairs = disaggregate(inst, units, pairs_units)
-    from .fill import fill_missing
+    from .fill import fill_missing, repair
 
     ctx.report("fill", 0.9)
-    return fill_missing(inst, pairs), bound
+    return repair(inst, fill_missing(inst, pairs)), bound
 
 
 EPS_LP = 1e-6

@@ -118,3 +118,49 @@ def fill_missing(inst: Instance, pairs: list[tuple[str, str]], rounds: int = 3):
         if not conflict:
             return pairs
     return pairs
+
+
+def repair(inst: Instance, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Safety net: remove (non-locked) pairs until no row of constraints 1-5 is violated,
+    closing under-filled min-size slots, then fill empty slots again. Locks are never removed."""
+    from .constraints import violations
+
+    pairs = list(dict.fromkeys(pairs))
+    for _ in range(5):
+        bad = [v for v in violations(inst, pairs)
+               if v.code not in ("locked_slot_not_attended", "locked_offer_not_attended")]
+        if not bad:
+            return pairs
+        drop: set[tuple[str, str]] = set()
+        for v in bad:
+            if v.code in ("slot_below_min_size", "slot_over_capacity"):
+                sl = inst.slot_by_id[v.ids[0]]
+                members = [p for p in pairs if p[1] == sl.id]
+                locked = [p for p in members if _is_locked(inst, *p)]
+                if v.code == "slot_below_min_size":
+                    if not locked:
+                        drop.update(members)
+                else:
+                    extra = len(members) - sl.capacity
+                    drop.update([p for p in members if p not in locked][-extra:])
+            elif v.code == "offer_over_max_total":
+                o = inst.offer_by_id[v.ids[0]]
+                members = [p for p in pairs if inst.slot_by_id[p[1]].offer == o.id
+                           and not _is_locked(inst, *p)]
+                drop.update(members[-(len([p for p in pairs if inst.slot_by_id[p[1]].offer ==
+                                           o.id]) - o.max_total):])
+            elif v.code in ("two_slots_in_round", "too_many_slots", "same_offer_twice",
+                            "same_company_twice"):
+                s = v.ids[0]
+                members = [p for p in pairs if p[0] == s and not _is_locked(inst, *p)]
+                drop.update(members[-1:])
+            elif len(v.ids) == 2 and (v.ids[0], v.ids[1]) in set(pairs):
+                drop.add((v.ids[0], v.ids[1]))
+        pairs = [p for p in pairs if p not in drop]
+        pairs = fill_missing(inst, pairs)
+    return pairs
+
+
+def _is_locked(inst: Instance, s: str, l: str) -> bool:
+    st = inst.student_by_id[s]
+    return l in st.locked_slots or inst.slot_by_id[l].offer in st.locked_offers
