@@ -1,0 +1,128 @@
+"""Shared instances, infeasible locks, determinism, CLI exit codes, Flask-free import."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from scheduler_app.solver import check, generate_career_day, solve
+
+from .conftest import INSTANCES, REPO_ROOT, need_data
+
+OPTIMA = {"csplib-day1-test": 152, "wpi-2017-2018": 43}
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMA))
+def test_shared_instance_reaches_its_proven_optimum(name):
+    need_data()
+    data = json.loads((INSTANCES / f"{name}.json").read_text())
+    res = solve(data, time_limit_s=60)
+    assert (res["status"], res["objective"], res["bound"]) == ("optimal", OPTIMA[name],
+                                                               OPTIMA[name])
+    assert check(data, res).ok
+
+
+@pytest.mark.slow
+def test_csplib_slots_100_reaches_its_proven_optimum():
+    need_data()
+    data = json.loads((INSTANCES / "csplib-slots-100.json").read_text())
+    res = solve(data, time_limit_s=60)
+    assert (res["status"], res["objective"]) == ("optimal", 414)
+    assert check(data, res).ok
+
+
+def test_impossible_locks_are_infeasible_naming_the_lock(inst):
+    inst["students"][2]["locked_slots"] = ["S1"]          # P3 is absent in R1
+    res = solve(inst)
+    assert res["status"] == "infeasible" and res["assignments"] == []
+    assert any("P3" in p["ids"] and "S1" in p["ids"] for p in res["problems"])
+
+
+def test_locks_over_capacity_are_infeasible_naming_the_slot(inst):
+    for st in inst["students"][:2]:
+        st["locked_slots"] = ["S4"]
+    inst["slots"][3]["capacity"] = 1
+    res = solve(inst)
+    assert res["status"] == "infeasible"
+    assert any("S4" in p["ids"] for p in res["problems"])
+
+
+def test_locked_excluded_offer_is_infeasible_naming_the_lock(inst):
+    inst["students"][1]["locked_offers"] = ["O2"]
+    res = solve(inst)
+    assert res["status"] == "infeasible"
+    assert any(p["ids"] == ["P2", "O2"] for p in res["problems"])
+
+
+def test_feasible_locks_are_honoured(inst):
+    inst["students"][0]["locked_slots"] = ["S4"]
+    inst["students"][1]["locked_offers"] = ["O3"]
+    res = solve(inst)
+    got = {(a["student"], a["slot"]) for a in res["assignments"]}
+    assert ("P1", "S4") in got and ("P2", "S4") in got
+    assert check(inst, res).ok
+
+
+def test_solve_is_deterministic_for_the_same_seed():
+    data = generate_career_day(300, 20, 4, seed=3)
+    a = solve(data, time_limit_s=10, seed=1)
+    b = solve(data, time_limit_s=10, seed=1)
+    assert json.dumps(a["assignments"]) == json.dumps(b["assignments"])
+    assert a["objective"] == b["objective"]
+
+
+def test_generator_is_deterministic():
+    assert generate_career_day(200, 15, 4, seed=5) == generate_career_day(200, 15, 4, seed=5)
+    assert generate_career_day(200, 15, 4, seed=5) != generate_career_day(200, 15, 4, seed=6)
+
+
+def test_progress_callback_gets_phases_and_fractions(inst):
+    seen = []
+    solve(inst, progress=lambda phase, frac: seen.append((phase, frac)))
+    assert seen and all(isinstance(p, str) and 0.0 <= f <= 1.0 for p, f in seen)
+    assert seen[-1] == ("done", 1.0)
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "scheduler_app.solver", *args],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_cli_exit_codes(inst, tmp_path):
+    ok = tmp_path / "ok.json"
+    ok.write_text(json.dumps(inst))
+    out = tmp_path / "res.json"
+    p = _cli("solve", str(ok), "-o", str(out), "--time-limit", "10", "--seed", "1")
+    assert p.returncode == 0, p.stderr
+    assert json.loads(out.read_text())["status"] == "optimal"
+    assert _cli("check", str(ok), str(out)).returncode == 0
+    p = _cli("solve", str(ok))
+    assert p.returncode == 0 and json.loads(p.stdout)["status"] == "optimal"
+    bad_res = json.loads(out.read_text())
+    bad_res["objective"] += 1
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(bad_res))
+    p = _cli("check", str(ok), str(bad))
+    assert p.returncode == 1 and "objective_mismatch" in p.stdout
+    inst["students"][2]["locked_slots"] = ["S1"]
+    inf = tmp_path / "inf.json"
+    inf.write_text(json.dumps(inst))
+    assert _cli("solve", str(inf)).returncode == 1
+    inst["slots"][0]["capacity"] = -3
+    inv = tmp_path / "inv.json"
+    inv.write_text(json.dumps(inst))
+    p = _cli("solve", str(inv))
+    assert p.returncode == 2 and json.loads(p.stdout)["status"] == "invalid"
+    p = _cli("explain", str(ok), str(out), "P2")
+    assert p.returncode == 0 and "[" in p.stdout
+
+
+def test_solver_imports_without_flask_or_sqlalchemy():
+    code = ("import sys, scheduler_app.solver; "
+            "bad = [m for m in ('flask', 'sqlalchemy', 'flask_sqlalchemy') if m in sys.modules]; "
+            "mods = [m for m in sys.modules if m.startswith('scheduler_app.models')]; "
+            "print(bad + mods)")
+    p = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "[]"
