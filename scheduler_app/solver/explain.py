@@ -105,10 +105,6 @@ def explain(instance_data: Any, result_data: Any, student_id: str) -> list[Reaso
                 extra.setdefault(code, {})[sl.id] = load
             elif "offer_over_max_total" in codes:
                 code = "offer_max_total_reached"
-            elif "slot_below_min_size" in codes:
-                code = "min_size_not_reached"
-            elif "same_company_twice" in codes:
-                code = "already_attends_company"
             elif "two_slots_in_round" in codes:
                 other = [l for _, l in mine if inst.slot_by_id[l].round == sl.round]
                 o_slot = inst.slot_by_id[other[0]] if other else None
@@ -119,6 +115,10 @@ def explain(instance_data: Any, result_data: Any, student_id: str) -> list[Reaso
                     r2 = st.preferences.get(o_slot.offer) if o_slot else None
                     code = "round_taken" if r2 is not None and r2 <= rank else "trade_off"
                     extra.setdefault(code, {})[sl.id] = r2
+            elif "slot_below_min_size" in codes:
+                code = "min_size_not_reached"
+            elif "same_company_twice" in codes:
+                code = "already_attends_company"
             else:
                 code = "trade_off"
             by_code.setdefault(code, []).append(sl)
