@@ -36,7 +36,7 @@ DEFAULT_TIME_LIMIT = 60
 #: enumerate every unranked column when units x eligible slots stays below this
 ENUMERATE_LIMIT = 60_000
 #: solve the whole model with CP-SAT (not just the fractional rest) below this many columns
-FULL_CPSAT_LIMIT = 60_000
+FULL_CPSAT_LIMIT = 15_000
 
 
 @dataclass
@@ -162,7 +162,10 @@ def _eligible_matrix(inst: Instance, units: list[Unit]) -> np.ndarray:
     cache: dict[tuple, np.ndarray] = {}
     for unit in units:
         st = unit.student
-        key = (st.rounds, st.grade, st.excluded, frozenset(st.preferences))
+        # the pair rules read presence, grade, exclusions, and the ranked set only when
+        # unranked offers are forbidden
+        key = (st.rounds, st.grade, st.excluded,
+               frozenset(st.preferences) if inst.costs.unranked_cost is None else None)
         row = cache.get(key)
         if row is None:
             row = np.fromiter((pair_problem(inst, st, sl) is None for sl in inst.slots),
@@ -428,7 +431,8 @@ def _solve_general(inst: Instance, units: list[Unit], ctx: _Ctx):
     ctx.report("integer", 0.4)
     from .integer import integer_phase
 
-    pairs_units, cp_bound = integer_phase(inst, model, xv, yv, bound - const, ctx,
+    lp_part = bound - const if free_units is None else None
+    pairs_units, cp_bound = integer_phase(inst, model, xv, yv, lp_part, ctx,
                                           full=full,
                                           free_units=free_units)
     if pairs_units is None:

@@ -63,7 +63,8 @@ def fill_missing(inst: Instance, pairs: list[tuple[str, str]], rounds: int = 3):
             attended = {inst.slots[x].offer_index for x in got[st.index]}
             used_rounds = {inst.slots[x].round_index for x in got[st.index]}
             comps = {inst.offers[o].company_key for o in attended}
-            key = (st.rounds, st.grade, st.excluded, frozenset(st.preferences))
+            key = (st.rounds, st.grade, st.excluded,
+                   frozenset(st.preferences) if inst.costs.unranked_cost is None else None)
             ok = cache.get(key)
             if ok is None:
                 ok = [sl for sl in inst.slots if pair_problem(inst, st, sl) is None]

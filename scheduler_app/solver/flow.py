@@ -29,29 +29,48 @@ def solve_uniform(inst: Instance, units: list[Unit], ctx):
     # node numbering: units 0..n_u-1, offers n_u.., then company nodes, sink last
     offer_node = {o.index: n_u + i for i, o in enumerate(offers_with_slots)}
     next_node = n_u + len(offers_with_slots)
+    offer_node_arr = np.zeros(len(inst.offers), dtype=np.int64)
+    for o, nd in offer_node.items():
+        offer_node_arr[o] = nd
     tails, heads, caps, costs = [], [], [], []
     arc_info: list[tuple[int, int]] = []  # (unit, offer) for unit->offer-ish arcs, else (-1,-1)
+    big_t, big_h, big_c, big_k, big_u, big_o = [], [], [], [], [], []  # vectorised unit->offer
     company_node: dict[tuple[int, str], int] = {}
-    cache: dict[tuple, list[tuple[int, int]]] = {}
+    cache: dict[tuple, np.ndarray] = {}
     for unit in units:
         st = unit.student
-        key = (st.grade, st.excluded, tuple(sorted(st.preferences.items())))
-        opts = cache.get(key)
-        if opts is None:
-            opts = []
-            for o in offers_with_slots:
-                sl = inst.slots[inst.slots_of_offer[o.index][0]]
-                if pair_problem(inst, st, sl) is None:
-                    opts.append((o.index, inst.cost(st, o.id)))
-            cache[key] = opts
+        # pair rules read grade and exclusions (and the ranked set only if unranked is null)
+        key = (st.grade, st.excluded,
+               frozenset(st.preferences) if inst.costs.unranked_cost is None else None)
+        ok = cache.get(key)
+        if ok is None:
+            ok = np.array([o.index for o in offers_with_slots if pair_problem(
+                inst, st, inst.slots[inst.slots_of_offer[o.index][0]]) is None], dtype=np.int64)
+            cache[key] = ok
+        cost = np.full(len(ok), inst.costs.unranked_cost or 0, dtype=np.int64)
+        pos = {int(o): i for i, o in enumerate(ok)} if st.preferences else {}
+        for oid, rank in st.preferences.items():
+            i = pos.get(inst.offer_by_id[oid].index)
+            if i is not None:
+                cost[i] = inst.costs.rank_cost(rank)
+        opts = ([(int(o), int(c)) for o, c in zip(ok, cost)] if inst.distinct_companies else None,
+                offer_node_arr[ok], cost, ok)
         m = unit.multiplicity
+        if not inst.distinct_companies:
+            n = len(opts[3])
+            big_t.append(np.full(n, unit.index, dtype=np.int64))
+            big_h.append(opts[1])
+            big_c.append(np.full(n, m, dtype=np.int64))
+            big_k.append(opts[2])
+            big_u.append(np.full(n, unit.index, dtype=np.int64))
+            big_o.append(opts[3])
+            continue
         by_comp: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for o, c in opts:
-            by_comp[inst.offers[o].company_key if inst.distinct_companies else str(o)].append(
-                (o, c))
+        for o, c in opts[0]:
+            by_comp[inst.offers[o].company_key].append((o, c))
         for comp, lst in by_comp.items():
             src = unit.index
-            if len(lst) > 1 and inst.distinct_companies:
+            if len(lst) > 1:
                 node = next_node
                 next_node += 1
                 company_node[(unit.index, comp)] = node
@@ -74,11 +93,15 @@ def solve_uniform(inst: Instance, units: list[Unit], ctx):
         tails.append(offer_node[o.index]), heads.append(sink), caps.append(cap), costs.append(0)
         arc_info.append((-1, -1))
     ctx.report("flow", 0.2)
+    cat = lambda parts: np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)  # noqa
+    all_t = np.concatenate([np.array(tails, dtype=np.int64), cat(big_t)])
+    all_h = np.concatenate([np.array(heads, dtype=np.int64), cat(big_h)])
+    all_c = np.concatenate([np.array(caps, dtype=np.int64), cat(big_c)])
+    all_k = np.concatenate([np.array(costs, dtype=np.int64), cat(big_k)])
+    vec_u, vec_o = cat(big_u), cat(big_o)
+    n_small = len(tails)
     mcf = min_cost_flow.SimpleMinCostFlow()
-    mcf.add_arcs_with_capacity_and_unit_cost(np.array(tails, dtype=np.int64),
-                                             np.array(heads, dtype=np.int64),
-                                             np.array(caps, dtype=np.int64),
-                                             np.array(costs, dtype=np.int64))
+    mcf.add_arcs_with_capacity_and_unit_cost(all_t, all_h, all_c, all_k)
     total = 0
     for unit in units:
         t = inst.target(unit.student) * unit.multiplicity
@@ -88,15 +111,16 @@ def solve_uniform(inst: Instance, units: list[Unit], ctx):
     status = mcf.solve()
     if status != mcf.OPTIMAL:
         return None
-    flows = mcf.flows(np.arange(len(tails), dtype=np.int64))
+    flows = mcf.flows(np.arange(len(all_t), dtype=np.int64))
     ctx.report("colouring", 0.6)
     # students' offers: spread each unit's offer counts cyclically over its members
     student_offers: list[tuple[int, int]] = []  # (student index, offer index)
-    for a in np.nonzero(flows)[0].tolist():
-        pass
     per_unit: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for a in np.nonzero(flows)[0].tolist():
-        u, o = arc_info[a]
+        if a < n_small:
+            u, o = arc_info[a]
+        else:
+            u, o = int(vec_u[a - n_small]), int(vec_o[a - n_small])
         if u >= 0:
             per_unit[u].append((o, int(flows[a])))
     for u in sorted(per_unit):

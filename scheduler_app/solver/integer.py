@@ -164,15 +164,13 @@ def integer_phase(inst, model: "_Model", xv: np.ndarray, yv: dict, lp_bound: flo
             m.Add(expr >= r.lo - const - open_const)
     obj = sum(model.cost[c] * v for c, v in var.items())
     m.Minimize(obj)
-    lb = math.ceil(lp_bound - fixed_cost - 1e-6)
-    m.Add(obj >= lb)
+    if lp_bound is not None:  # valid only when the LP covers exactly these columns' costs
+        lb = math.ceil(lp_bound - fixed_cost - 1e-6)
+        m.Add(obj >= lb)
     solver = cp_model.CpSolver()
-    _sat_params(solver, ctx, max(0.5, ctx.left() - 0.5))
+    # at least a quarter of the limit, even if the LP ran long (a small, bounded overshoot)
+    _sat_params(solver, ctx, max(0.25 * (ctx.deadline - ctx.t0), ctx.left() - 0.5))
     status = solver.Solve(m)
-    import os
-    if os.environ.get("SOLVER_DEBUG"):
-        import sys
-        print("cpsat", solver.StatusName(status), len(var), "free cols", solver.ObjectiveValue() if status in (2, 4) else None, "lb", lb, "hintcost", sum(model.cost[c] * int(val[c]) for c in var), file=sys.stderr)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         for c, v in var.items():
             val[c] = solver.Value(v)

@@ -126,3 +126,21 @@ def test_solver_imports_without_flask_or_sqlalchemy():
                        text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("distinct", [False, True])
+def test_uniform_day_is_proven_optimal_by_flow_and_edge_colouring(distinct):
+    data = generate_career_day(400, 20, 4, seed=2, uniform=True)
+    data["rules"]["distinct_companies"] = distinct
+    res = solve(data, time_limit_s=10)
+    assert res["status"] == "optimal" and res["bound"] == res["objective"]
+    assert check(data, res).ok
+
+
+def test_generated_day_result_is_valid_with_a_proven_bound():
+    data = generate_career_day(300, 20, 4, seed=4)
+    res = solve(data, time_limit_s=4)
+    rep = check(data, res)
+    assert rep.ok, rep.lines()
+    assert res["bound"] <= res["objective"]
+    assert (res["objective"] - res["bound"]) / res["objective"] < 0.02
