@@ -63,7 +63,8 @@ def worker(name: str, method: str, time_limit: float) -> dict:
         pairs, bound, status = plain_cpsat(inst, time_limit)
         if pairs is None:
             return {"seconds": time.perf_counter() - t, "status": status, "objective": None,
-                    "bound": bound}
+                    "bound": bound, "students": len(inst.students), "offers": len(inst.offers),
+                    "rounds": len(inst.rounds)}
     secs = time.perf_counter() - t
     from scheduler_app.solver import evaluate
 
