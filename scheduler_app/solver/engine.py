@@ -96,8 +96,13 @@ def lock_problems(inst: Instance) -> list[Problem]:
     for v in violations(inst, locked_pairs):
         if v.code in ("locked_offer_not_attended", "slot_below_min_size"):
             continue
+        # name the locks involved: (student, slot) pairs touching the violated row's ids
+        locks = [f"{s}:{l}" for s, l in locked_pairs
+                 if s in v.ids or l in v.ids or inst.slot_by_id[l].offer in v.ids]
+        students = sorted({x.split(":", 1)[0] for x in locks})
         probs.append(Problem("impossible_lock", f"the locks alone violate constraint "
-                             f"{v.constraint}: {v.message}", v.ids))
+                             f"{v.constraint}: {v.message} (locks: {', '.join(locks)})",
+                             tuple(dict.fromkeys(v.ids + tuple(students)))))
     return probs
 
 

@@ -88,3 +88,18 @@ def test_resolve_after_withdrawal_changes_at_most_twice_the_forced():
     kept = {(a["student"], a["slot"]) for a in second["assignments"]}
     changed = sum(1 for p in prev if p not in kept)
     assert changed <= 2 * forced, (changed, forced)
+
+
+def test_metrics_report_ranks_missing_first_wish_and_per_group():
+    from scheduler_app.solver import metrics, parse_instance
+
+    data = _inst()
+    data["students"][1]["group"] = "9a"
+    data["students"][2]["group"] = "9a"
+    inst = parse_instance(data)
+    m = metrics(inst, [("T1", "A1"), ("T2", "A2"), ("S", "L2")])
+    assert m["rank_histogram"] == {"1": 2, "6": 1}
+    assert m["missing"] == 4  # S, T1, T2 one short each; Late (present once) got nothing
+    assert m["students_fully_served"] == 0
+    assert m["per_group"]["9a"]["first_wish_share"] == 1.0
+    assert m["per_group"]["9a"]["students"] == 2

@@ -44,7 +44,8 @@ def test_locks_over_capacity_are_infeasible_naming_the_slot(inst):
     inst["slots"][3]["capacity"] = 1
     res = solve(inst)
     assert res["status"] == "infeasible"
-    assert any("S4" in p["ids"] for p in res["problems"])
+    assert any("S4" in p["ids"] and "P1" in p["ids"] and "P2" in p["ids"]
+               for p in res["problems"])
 
 
 def test_locked_excluded_offer_is_infeasible_naming_the_lock(inst):
