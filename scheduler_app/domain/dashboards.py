@@ -121,7 +121,7 @@ def programme_events(programme: Programme) -> tuple[list[CareerDaySummary], list
     return summarise_career_days(_sorted_days(programme.career_days)), events, meetings
 
 
-def coordinator_overview(programmes: list[Programme], now: datetime) -> CoordinatorOverview:
+def coordinator_overview(agencies: list[Organisation], programmes: list[Programme], now: datetime) -> CoordinatorOverview:
     """The agency's programmes with their career days, and employer events and alliance meetings to come.
 
     Upcoming employer events are those in the agency's programmes or in no programme (the region's
@@ -129,7 +129,7 @@ def coordinator_overview(programmes: list[Programme], now: datetime) -> Coordina
     open (poll running) or not yet past.
     """
     local_now = wall_clock(now)
-    agency_ids = {programme.agency_id for programme in programmes}
+    agency_ids = {agency.id for agency in agencies} | {programme.agency_id for programme in programmes}
     programme_ids = [programme.id for programme in programmes]
     with_days = [(programme, summarise_career_days(_sorted_days(programme.career_days))) for programme in programmes]
     events = list(db.session.scalars(

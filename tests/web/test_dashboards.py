@@ -178,3 +178,21 @@ def test_each_role_lands_on_its_own_dashboard_with_aria_current(app, client):
 
     assert '<a href="/company/" aria-current="page">Mein Unternehmen</a>' in page
     assert "/coordinator/" not in page
+
+
+def test_coordinator_sees_meetings_of_an_alliance_run_by_another_of_their_agencies(app, client):
+    """A coordinator of two agencies (job centre and economic development) sees the alliance that the
+    second one coordinates, even though their programmes belong to the first."""
+    with app.app_context():
+        coordinator = factories.make_coordinator(email="c@example.org")
+        factories.make_programme(coordinator.memberships[0].organisation)
+        second_agency = factories.make_organisation(factories.OrganisationKind.agency, name="Wirtschaftsförderung")
+        db.session.add(factories.Membership(user=coordinator, organisation=second_agency, role=factories.Role.coordinator))
+        alliance = factories.make_alliance(coordinating_agency=second_agency)
+        factories.make_alliance_meeting(alliance, title="Frühjahrstreffen", candidates=[FUTURE_EVENT])
+        db.session.commit()
+    _login(client, "c@example.org")
+
+    page = client.get("/coordinator/").text
+
+    assert "Frühjahrstreffen" in page and "Kein Bündnistreffen geplant." not in page

@@ -12,5 +12,6 @@ from scheduler_app.web.coordinator import bp
 @bp.route("/")
 @coordinator_required
 def dashboard():
-    overview = coordinator_overview(programmes_of(agencies_of(current_user)), utc_now())
+    agencies = agencies_of(current_user)
+    overview = coordinator_overview(agencies, programmes_of(agencies), utc_now())
     return render_template("coordinator/dashboard.html", overview=overview)
