@@ -179,6 +179,7 @@ def run_jobs(once: bool) -> None:
             click.echo(f"{name}: {count}")
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line every 3 s per sweep is noise
     recovered = recover_after_restart(app)
     if recovered:
         click.echo(f"{recovered} interrupted allocation(s) marked as failed.")
@@ -232,8 +233,13 @@ def prepare_database(app: Flask):
 @click.command("start")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
-def start(host: str, port: int) -> None:
+@click.option("--jobs/--no-jobs", default=True, show_default=True,
+              help="Also start the job process (`flask jobs run`) beside the server, so allocations run.")
+def start(host: str, port: int, jobs: bool) -> None:
     """Prepare the database (migrations, demo data) and serve the app with the development server."""
+    import subprocess
+    import sys
+
     from flask.cli import ScriptInfo
     from werkzeug.serving import run_simple
 
@@ -250,7 +256,14 @@ def start(host: str, port: int) -> None:
     for email, role in DEMO_ACCOUNTS:
         click.echo(f"  {email:<28} {role}")
     click.echo("Development server only; see README for production.\n")
-    run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
+    # The job process is a separate process, as in production: the web server never runs jobs itself.
+    job_process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "run"]) if jobs else None
+    try:
+        run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
+    finally:
+        if job_process is not None:
+            job_process.terminate()
+            job_process.wait(timeout=10)
 
 
 def register(app: Flask) -> None:
