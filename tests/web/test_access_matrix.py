@@ -20,7 +20,7 @@ from werkzeug.routing import IntegerConverter
 
 from scheduler_app.domain import invitations
 from scheduler_app.extensions import db
-from scheduler_app.models import OrganisationKind, SchoolClass, User
+from scheduler_app.models import Allocation, AllocationState, Assignment, OrganisationKind, SchoolClass, User
 from scheduler_app.models_base import utc_now
 from scheduler_app.web.access import get_owned_or_404
 from tests.factories import (
@@ -56,10 +56,57 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "coordinator.invitation_revoke": {"anonymous": LOGIN, "coordinator": 302, "school": 403, "company": 403},
     "coordinator.new_programme": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
     "coordinator.programme": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
+    # coordinator: career days and allocations (allocation 1 is done, with assignment 1; print pages
+    # redirect to the day until an allocation is published)
+    "coordinator.new_career_day": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
+    "coordinator.career_day": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
+    "coordinator.edit_career_day": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
+    "coordinator.invite_contacts": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
+    "coordinator.start_allocation": {"anonymous": LOGIN, "coordinator": 302, "school": 403, "company": 403},
+    "coordinator.allocation": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
+    "coordinator.allocation_progress": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
+    "coordinator.move_student": {"anonymous": LOGIN, "coordinator": 422, "school": 403, "company": 403},
+    "coordinator.unlock_assignment": {"anonymous": LOGIN, "coordinator": 302, "school": 403, "company": 403},
+    "coordinator.resolve_allocation": {"anonymous": LOGIN, "coordinator": 302, "school": 403, "company": 403},
+    "coordinator.publish_allocation": {"anonymous": LOGIN, "coordinator": 302, "school": 403, "company": 403},
+    "coordinator.allocation_instance": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
+    "coordinator.allocation_result": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
+    "coordinator.allocation_csv": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
+    "coordinator.allocation_xlsx": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
+    "coordinator.print_route_sheets": {"anonymous": LOGIN, "coordinator": 302, "school": 403, "company": 403},
+    "coordinator.print_door_lists": {"anonymous": LOGIN, "coordinator": 302, "school": 403, "company": 403},
     # school contact
     "school.dashboard": {"anonymous": LOGIN, "coordinator": 403, "school": 200, "company": 403},
     # company contact
     "company.dashboard": {"anonymous": LOGIN, "coordinator": 403, "school": 403, "company": 200},
+    # school contact: career days (web/school/career_days.py); id 1 = another school's class/student → 404
+    "school.career_day": {"anonymous": LOGIN, "coordinator": 403, "school": 200, "company": 403},
+    "school.register_class": {"anonymous": LOGIN, "coordinator": 403, "school": 200, "company": 403},
+    "school.edit_class": {"anonymous": LOGIN, "coordinator": 403, "school": 404, "company": 403},
+    "school.remove_class": {"anonymous": LOGIN, "coordinator": 403, "school": 404, "company": 403},
+    "school.class_roster": {"anonymous": LOGIN, "coordinator": 403, "school": 404, "company": 403},
+    "school.add_students": {"anonymous": LOGIN, "coordinator": 403, "school": 404, "company": 403},
+    "school.upload_roster": {"anonymous": LOGIN, "coordinator": 403, "school": 404, "company": 403},
+    "school.rename_student": {"anonymous": LOGIN, "coordinator": 403, "school": 404, "company": 403},
+    "school.remove_student": {"anonymous": LOGIN, "coordinator": 403, "school": 404, "company": 403},
+    "school.class_sheet": {"anonymous": LOGIN, "coordinator": 403, "school": 404, "company": 403},
+    "school.student_wishes": {"anonymous": LOGIN, "coordinator": 403, "school": 404, "company": 403},
+    "school.class_list": {"anonymous": LOGIN, "coordinator": 403, "school": 404, "company": 403},
+    "school.route_sheets": {"anonymous": LOGIN, "coordinator": 403, "school": 404, "company": 403},
+    # company contact: career days (web/company/career_days.py); door lists before publication → back (302)
+    "company.career_days": {"anonymous": LOGIN, "coordinator": 403, "school": 403, "company": 200},
+    "company.career_day": {"anonymous": LOGIN, "coordinator": 403, "school": 403, "company": 200},
+    "company.book_offer": {"anonymous": LOGIN, "coordinator": 403, "school": 403, "company": 200},
+    "company.edit_offer": {"anonymous": LOGIN, "coordinator": 403, "school": 403, "company": 404},
+    "company.withdraw_offer": {"anonymous": LOGIN, "coordinator": 403, "school": 403, "company": 404},
+    "company.door_lists": {"anonymous": LOGIN, "coordinator": 403, "school": 403, "company": 302},
+    "company.door_lists_csv": {"anonymous": LOGIN, "coordinator": 403, "school": 403, "company": 302},
+    # student wishes (web/student.py): no account; without the codes every page leads to the sign-in form
+    "student.sign_in": {"anonymous": 200, "coordinator": 200, "school": 200, "company": 200},
+    "student.choose": {"anonymous": 302, "coordinator": 302, "school": 302, "company": 302},
+    "student.confirmation": {"anonymous": 302, "coordinator": 302, "school": 302, "company": 302},
+    "student.route_sheet": {"anonymous": 302, "coordinator": 302, "school": 302, "company": 302},
+    "student.sign_out": {"anonymous": 302, "coordinator": 302, "school": 302, "company": 302},
 }
 
 # URL variables that are not integer ids; "{token}" is replaced by a pending invitation's token.
@@ -80,8 +127,13 @@ def world(app):
         coordinator = make_coordinator()
         programme = make_programme(agency=coordinator.memberships[0].organisation)
         career_day = make_career_day(programme)
-        make_offer(career_day, company=other_company)
-        make_school_class(career_day, school=other_school, students=2)
+        offer = make_offer(career_day, company=other_company)
+        other_class = make_school_class(career_day, school=other_school, students=2)
+        allocation = Allocation(career_day=career_day, state=AllocationState.done, solver_status="optimal", progress=1.0)
+        slot = offer.slots[0]
+        allocation.assignments.append(Assignment(student=other_class.students[0], slot=slot, round_id=slot.round_id,
+                                                 offer_id=offer.id, locked=True))
+        db.session.add(allocation)
         make_employer_event(company=other_company)
         school_contact = make_school_contact()
         company_contact = make_company_contact()

@@ -6,3 +6,5 @@ bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 from scheduler_app.web.coordinator import dashboard  # noqa: E402,F401
 from scheduler_app.web.coordinator import programmes  # noqa: E402,F401
 from scheduler_app.web.coordinator import organisations  # noqa: E402,F401
+from scheduler_app.web.coordinator import career_days  # noqa: E402,F401
+from scheduler_app.web.coordinator import allocations  # noqa: E402,F401

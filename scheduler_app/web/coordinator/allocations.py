@@ -1,0 +1,295 @@
+"""Allocations for the coordinator: start a run (it runs in the job process, never in a request),
+watch its progress, review the result, move students by hand, re-solve, publish, download and print.
+"""
+from __future__ import annotations
+
+import json
+
+from flask import Response, abort, flash, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired
+
+from scheduler_app.domain import allocation as allocations
+from scheduler_app.domain import allocation_review, career_days, exports, printing
+from scheduler_app.domain.errors import DomainError, NotAllowed
+from scheduler_app.extensions import db
+from scheduler_app.models import Allocation, AllocationState, Assignment, Slot, Student
+from scheduler_app.models_base import utc_now
+from scheduler_app.web.access import coordinator_required
+from scheduler_app.web.coordinator import bp
+from scheduler_app.web.coordinator.career_days import career_day_or_404
+
+POLL_SECONDS = 2
+# The engine's phases (scheduler_app.solver.engine) in the user's words; unknown phases show as "working".
+PHASES = {
+    "queued": _l("Waiting for the background process"),
+    "preparing": _l("Reading the career day"),
+    "validate": _l("Checking the data"),
+    "lp": _l("Searching for the best allocation"),
+    "flow": _l("Searching for the best allocation"),
+    "colouring": _l("Arranging the rounds"),
+    "integer": _l("Improving the allocation"),
+    "fill": _l("Filling the remaining seats"),
+    "done": _l("Finished"),
+    "failed": _l("Failed"),
+}
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class MoveForm(FlaskForm):
+    student = SelectField(_l("Student"), coerce=int, validators=[DataRequired(_l("Please choose a student."))])
+    slot = SelectField(_l("Move to"), coerce=int, validators=[DataRequired(_l("Please choose a slot."))])
+
+    def __init__(self, allocation: Allocation, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        career_day = allocation.career_day
+        self.student.choices = [SelectChoice(0, _("Choose a student"))] + [
+            SelectChoice(s.id, f"{s.display_name} – {s.school_class.name} ({s.school_class.school.name})")
+            for s in allocations.students_of(career_day)
+        ]
+        loads = {load.slot_id: load.assigned for load in allocation.slot_loads}
+        slots = sorted((slot for offer in career_day.offers for slot in offer.slots),
+                       key=lambda s: (s.round.position, s.offer.title.lower(), s.id))
+        self.slot.choices = [SelectChoice(0, _("Choose a slot"))] + [
+            SelectChoice(slot.id, _("Round %(n)d: %(offer)s (%(company)s), %(assigned)d of %(capacity)d seats taken",
+                                    n=slot.round.position, offer=slot.offer.title, company=slot.offer.company.name,
+                                    assigned=loads.get(slot.id, 0), capacity=slot.capacity))
+            for slot in slots
+        ]
+
+
+def _allocation_or_404(allocation_id: int) -> Allocation:
+    allocation = db.session.get(Allocation, allocation_id)
+    if allocation is None or not career_days.is_coordinator_of(current_user, allocation.career_day):
+        abort(404)
+    return allocation
+
+
+def _done_or_404(allocation_id: int) -> Allocation:
+    allocation = _allocation_or_404(allocation_id)
+    if allocation.state is not AllocationState.done:
+        abort(404)
+    return allocation
+
+
+def phase_label(allocation: Allocation) -> str:
+    return str(PHASES.get(allocation.phase or "", _l("Working")))
+
+
+def _render(allocation: Allocation, move_form: MoveForm | None = None, status: int = 200):
+    review = None
+    locked = []
+    if allocation.state is AllocationState.done:
+        review = allocation_review.review(allocation)
+        locked = sorted((a for a in allocation.assignments if a.locked),
+                        key=lambda a: (a.student.display_name, a.slot.round.position))
+    usable = allocation.state is AllocationState.done and allocation.solver_status in allocations.USABLE_STATUSES
+    if usable and move_form is None:
+        move_form = MoveForm(allocation, formdata=None)
+    return render_template("coordinator/allocation.html", allocation=allocation, career_day=allocation.career_day,
+                           review=review, locked=locked, usable=usable, move_form=move_form,
+                           phase=phase_label(allocation), poll_seconds=POLL_SECONDS), status
+
+
+def _flash_error(error: DomainError) -> None:
+    flash(_(error.message, **error.params), "error")
+
+
+@bp.route("/career-days/<int:career_day_id>/allocations", methods=["POST"])
+@coordinator_required
+def start_allocation(career_day_id: int):
+    """Queue a run and show its progress page; the job process (``flask jobs run``) computes it."""
+    career_day = career_day_or_404(career_day_id)
+    try:
+        allocation = allocations.start_allocation(current_user, career_day, utc_now())
+    except NotAllowed:
+        db.session.rollback()
+        abort(403)
+    except DomainError as error:
+        db.session.rollback()
+        _flash_error(error)
+        return redirect(url_for("coordinator.career_day", career_day_id=career_day.id))
+    db.session.commit()
+    return redirect(url_for("coordinator.allocation", allocation_id=allocation.id))
+
+
+@bp.route("/allocations/<int:allocation_id>")
+@coordinator_required
+def allocation(allocation_id: int):
+    return _render(_allocation_or_404(allocation_id))
+
+
+@bp.route("/allocations/<int:allocation_id>/progress.json")
+@coordinator_required
+def allocation_progress(allocation_id: int):
+    """What ``static/allocation.js`` polls while a run is queued or running."""
+    allocation = _allocation_or_404(allocation_id)
+    response = jsonify(state=allocation.state.value, phase=allocation.phase, phase_label=phase_label(allocation),
+                       progress=round(allocation.progress, 3),
+                       finished=allocation.state not in allocations.ACTIVE_STATES)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/allocations/<int:allocation_id>/move", methods=["POST"])
+@coordinator_required
+def move_student(allocation_id: int):
+    """Put a student into a slot by hand; the new assignment is locked (a re-solve keeps it)."""
+    allocation = _done_or_404(allocation_id)
+    form = MoveForm(allocation)
+    if form.validate_on_submit():
+        student, slot = db.session.get(Student, form.student.data), db.session.get(Slot, form.slot.data)
+        try:
+            allocations.move_student(current_user, allocation, student, slot, utc_now())
+        except NotAllowed:
+            db.session.rollback()
+            abort(403)
+        except DomainError as error:
+            db.session.rollback()
+            getattr(form, error.field or "slot").errors.append(_(error.message, **error.params))
+        else:
+            db.session.commit()
+            flash(_("%(student)s now attends %(offer)s in round %(round)d; this assignment is fixed.",
+                    student=student.display_name, offer=slot.offer.title, round=slot.round.position), "success")
+            return redirect(url_for("coordinator.allocation", allocation_id=allocation.id, _anchor="move-heading"))
+    return _render(allocation, form, 422)
+
+
+@bp.route("/allocations/<int:allocation_id>/assignments/<int:assignment_id>/unlock", methods=["POST"])
+@coordinator_required
+def unlock_assignment(allocation_id: int, assignment_id: int):
+    allocation = _done_or_404(allocation_id)
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or assignment.allocation_id != allocation.id:
+        abort(404)
+    try:
+        allocations.unlock(current_user, assignment, utc_now())
+    except NotAllowed:
+        db.session.rollback()
+        abort(403)
+    except DomainError as error:
+        db.session.rollback()
+        _flash_error(error)
+    else:
+        db.session.commit()
+        flash(_("%(student)s is no longer fixed to %(offer)s; a re-solve may change it.",
+                student=assignment.student.display_name, offer=assignment.slot.offer.title), "success")
+    return redirect(url_for("coordinator.allocation", allocation_id=allocation.id, _anchor="locked-heading"))
+
+
+@bp.route("/allocations/<int:allocation_id>/resolve", methods=["POST"])
+@coordinator_required
+def resolve_allocation(allocation_id: int):
+    """Queue a new run that keeps the fixed assignments and changes as little as it can."""
+    allocation = _allocation_or_404(allocation_id)
+    try:
+        new = allocations.resolve_with_minimal_changes(current_user, allocation, utc_now())
+    except NotAllowed:
+        db.session.rollback()
+        abort(403)
+    except DomainError as error:
+        db.session.rollback()
+        _flash_error(error)
+        return redirect(url_for("coordinator.allocation", allocation_id=allocation.id))
+    db.session.commit()
+    return redirect(url_for("coordinator.allocation", allocation_id=new.id))
+
+
+@bp.route("/allocations/<int:allocation_id>/publish", methods=["POST"])
+@coordinator_required
+def publish_allocation(allocation_id: int):
+    allocation = _allocation_or_404(allocation_id)
+    try:
+        career_day = allocations.publish(current_user, allocation, utc_now())
+    except NotAllowed:
+        db.session.rollback()
+        abort(403)
+    except DomainError as error:
+        db.session.rollback()
+        _flash_error(error)
+        return redirect(url_for("coordinator.allocation", allocation_id=allocation.id))
+    db.session.commit()
+    flash(_("The allocation is published: schools and companies now see route sheets, class lists and door lists."),
+          "success")
+    return redirect(url_for("coordinator.career_day", career_day_id=career_day.id))
+
+
+# ---------------------------------------------------------------------------------------------
+# downloads
+
+
+def _download(body: bytes | str, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _json(data: dict) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+@bp.route("/allocations/<int:allocation_id>/instance.json")
+@coordinator_required
+def allocation_instance(allocation_id: int):
+    """The allocation-instance/1 the run answers (its fixed assignments as they are now)."""
+    allocation = _allocation_or_404(allocation_id)
+    return _download(_json(exports.instance_for(allocation)), "application/json",
+                     f"allocation-{allocation.id}-instance.json")
+
+
+@bp.route("/allocations/<int:allocation_id>/result.json")
+@coordinator_required
+def allocation_result(allocation_id: int):
+    allocation = _done_or_404(allocation_id)
+    result = exports.result_for(allocation, exports.instance_for(allocation))
+    return _download(_json(result), "application/json", f"allocation-{allocation.id}-result.json")
+
+
+@bp.route("/allocations/<int:allocation_id>/assignments.csv")
+@coordinator_required
+def allocation_csv(allocation_id: int):
+    allocation = _done_or_404(allocation_id)
+    return _download(exports.assignments_csv(allocation, _), "text/csv; charset=utf-8",
+                     f"allocation-{allocation.id}-assignments.csv")
+
+
+@bp.route("/allocations/<int:allocation_id>/assignments.xlsx")
+@coordinator_required
+def allocation_xlsx(allocation_id: int):
+    allocation = _done_or_404(allocation_id)
+    return _download(exports.assignments_xlsx(allocation, _), XLSX_TYPE, f"allocation-{allocation.id}-assignments.xlsx")
+
+
+# ---------------------------------------------------------------------------------------------
+# print pages (after publication)
+
+
+def _print_page(career_day_id: int, template: str, build, name: str):
+    """A print page of the published allocation; before publication, back to the day with the reason."""
+    career_day = career_day_or_404(career_day_id)
+    try:
+        data = build(career_day)
+    except DomainError as error:
+        _flash_error(error)
+        return redirect(url_for("coordinator.career_day", career_day_id=career_day.id))
+    return render_template(template, career_day=career_day, back_url=url_for("coordinator.career_day", career_day_id=career_day.id),
+                           **{name: data})
+
+
+@bp.route("/career-days/<int:career_day_id>/print/route-sheets")
+@coordinator_required
+def print_route_sheets(career_day_id: int):
+    """Every student's route sheet, several per A4 page."""
+    return _print_page(career_day_id, "print/route_sheets.html", printing.route_sheets, "sheets")
+
+
+@bp.route("/career-days/<int:career_day_id>/print/door-lists")
+@coordinator_required
+def print_door_lists(career_day_id: int):
+    """Every slot's door list, one per page."""
+    return _print_page(career_day_id, "print/door_lists.html", printing.door_lists, "door_lists")

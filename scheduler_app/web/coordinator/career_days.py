@@ -1,0 +1,229 @@
+"""Career days for the coordinator: set one up (venue, rounds, deadlines, limits), follow its
+progress in charts, and invite schools' and companies' contacts from a contact list."""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from sqlalchemy import select
+from wtforms import DateField, DateTimeLocalField, FieldList, Form, FormField, IntegerField, SelectField, StringField, TimeField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from scheduler_app.domain import career_days, programmes, rosters, venues
+from scheduler_app.domain.allocation import active_allocation
+from scheduler_app.domain.errors import DomainError, NotAllowed
+from scheduler_app.extensions import db
+from scheduler_app.models import Allocation, CareerDay, Programme
+from scheduler_app.models_base import utc_now
+from scheduler_app.web.access import coordinator_required
+from scheduler_app.web.coordinator import bp
+
+ROUND_ROWS = 8  # rows shown without JavaScript; a day with more rounds shows all of its rounds
+NEW_VENUE = -1
+NO_VENUE = 0
+
+
+class RoundForm(Form):
+    """One row of the rounds table; a row with neither time is simply not a round."""
+
+    starts_at = TimeField(_l("Starts"), validators=[Optional()])
+    ends_at = TimeField(_l("Ends"), validators=[Optional()])
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if valid and (self.starts_at.data is None) != (self.ends_at.data is None):
+            self.ends_at.errors = [*self.ends_at.errors, _("Please enter both the start and the end, or neither.")]
+            return False
+        return valid
+
+
+class CareerDayForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")),
+                                               Length(max=career_days.NAME_MAX_LENGTH)],
+                       description=_l("For example “BO-Tag Realschule Bramsche”."))
+    date = DateField(_l("Date"), validators=[DataRequired(_l("Please enter the date."))])
+    venue = SelectField(_l("Venue"), coerce=int)
+    venue_name = StringField(_l("Name of the new venue"), validators=[Length(max=venues.NAME_MAX_LENGTH)])
+    venue_street = StringField(_l("Street and number"), validators=[Length(max=venues.STREET_MAX_LENGTH)])
+    venue_postcode = StringField(_l("Postcode"), validators=[Length(max=venues.POSTCODE_MAX_LENGTH)])
+    venue_city = StringField(_l("City"), validators=[Length(max=venues.CITY_MAX_LENGTH)])
+    rounds = FieldList(FormField(RoundForm), min_entries=ROUND_ROWS, max_entries=career_days.MAX_ROUNDS)
+    booking_deadline = DateTimeLocalField(_l("Companies book offers until"), validators=[Optional()])
+    registration_deadline = DateTimeLocalField(_l("Schools register classes until"), validators=[Optional()])
+    wishes_deadline = DateTimeLocalField(_l("Students rank their wishes until"), validators=[Optional()])
+    wishes_count = IntegerField(_l("Wishes per student"), default=5, validators=[
+        DataRequired(_l("Please enter a number.")), NumberRange(1, 20)])
+    slots_per_student = IntegerField(_l("Offers each student attends"), default=3, validators=[
+        DataRequired(_l("Please enter a number.")), NumberRange(1, career_days.MAX_ROUNDS)])
+    max_students = IntegerField(_l("Most students in total"), validators=[Optional(), NumberRange(1, 100000)],
+                                description=_l("Leave empty for no limit."))
+    retention_until = DateField(_l("Delete students' data after"), validators=[Optional()],
+                                description=_l("Leave empty for 90 days after the day."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.venue.choices = ([SelectChoice(NO_VENUE, _l("No venue yet")), SelectChoice(NEW_VENUE, _l("A new venue …"))]
+                              + [SelectChoice(venue.id, venue.address) for venue in venues.all_venues()])
+        self.rounds_errors: list[str] = []
+
+    def validate_venue_name(self, field):
+        if self.venue.data == NEW_VENUE and not (field.data or "").strip():
+            raise ValidationError(_l("Please enter the venue's name."))
+
+    def round_times(self):
+        return [(row.starts_at.data, row.ends_at.data) for row in self.rounds if row.starts_at.data is not None]
+
+    def settings(self) -> dict:
+        return dict(
+            name=self.name.data, date=self.date.data, rounds=self.round_times(),
+            booking_deadline=self.booking_deadline.data, registration_deadline=self.registration_deadline.data,
+            wishes_deadline=self.wishes_deadline.data, wishes_count=self.wishes_count.data,
+            slots_per_student=self.slots_per_student.data, max_students=self.max_students.data,
+            retention_until=self.retention_until.data,
+        )
+
+
+class ContactListForm(FlaskForm):
+    file = FileField(_l("Contact list (CSV or Excel)"), validators=[
+        FileRequired(_l("Please choose a file.")),
+        FileAllowed(["csv", "xlsx"], _l("Please upload a CSV or XLSX file.")),
+    ], description=_l("Columns: Organisation, Art (Schule or Unternehmen), Ansprechperson, E-Mail."))
+
+
+def _programme_or_404(programme_id: int) -> Programme:
+    programme = db.session.get(Programme, programme_id)
+    if programme is None or not programmes.may_manage(current_user, programme):
+        abort(404)
+    return programme
+
+
+def career_day_or_404(career_day_id: int) -> CareerDay:
+    """The career day, if the signed-in coordinator runs its programme; 404 otherwise."""
+    career_day = db.session.get(CareerDay, career_day_id)
+    if career_day is None or not career_days.is_coordinator_of(current_user, career_day):
+        abort(404)
+    return career_day
+
+
+def _show_error(form: CareerDayForm, error: DomainError) -> None:
+    message = _(error.message, **error.params)
+    if error.field == "rounds":
+        form.rounds_errors.append(message)
+    else:
+        getattr(form, error.field or "name").errors.append(message)
+
+
+def _venue(form: CareerDayForm, now):
+    """The chosen venue; a new one is added in the same transaction as the career day."""
+    if form.venue.data == NEW_VENUE:
+        return venues.create_venue(current_user, form.venue_name.data, form.venue_street.data, form.venue_postcode.data,
+                                   form.venue_city.data, now)
+    if form.venue.data == NO_VENUE:
+        return None
+    return next(venue for venue in venues.all_venues() if venue.id == form.venue.data)
+
+
+def _render_form(form: CareerDayForm, programme: Programme, career_day: CareerDay | None):
+    invalid = bool(form.errors or form.rounds_errors)
+    return render_template("coordinator/career_day_form.html", form=form, programme=programme,
+                           career_day=career_day), 422 if invalid else 200
+
+
+@bp.route("/programmes/<int:programme_id>/career-days/new", methods=["GET", "POST"])
+@coordinator_required
+def new_career_day(programme_id: int):
+    programme = _programme_or_404(programme_id)
+    form = CareerDayForm()
+    if form.validate_on_submit():
+        now = utc_now()
+        try:
+            career_day = career_days.create_career_day(current_user, programme, venue=_venue(form, now), now=now,
+                                                       **form.settings())
+        except NotAllowed:
+            db.session.rollback()
+            abort(403)
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Career day “%(name)s” created.", name=career_day.name), "success")
+            return redirect(url_for("coordinator.career_day", career_day_id=career_day.id))
+    return _render_form(form, programme, None)
+
+
+@bp.route("/career-days/<int:career_day_id>/edit", methods=["GET", "POST"])
+@coordinator_required
+def edit_career_day(career_day_id: int):
+    career_day = career_day_or_404(career_day_id)
+    if request.method == "GET":
+        form = CareerDayForm(obj=career_day, venue=career_day.venue_id or NO_VENUE,
+                             rounds=[{"starts_at": r.starts_at, "ends_at": r.ends_at} for r in career_day.rounds])
+    else:
+        form = CareerDayForm()
+    if form.validate_on_submit():
+        now = utc_now()
+        try:
+            career_days.update_career_day(current_user, career_day, venue=_venue(form, now), now=now, **form.settings())
+        except NotAllowed:
+            db.session.rollback()
+            abort(403)
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The settings of “%(name)s” have been saved.", name=career_day.name), "success")
+            return redirect(url_for("coordinator.career_day", career_day_id=career_day.id))
+    return _render_form(form, career_day.programme, career_day)
+
+
+@bp.route("/career-days/<int:career_day_id>")
+@coordinator_required
+def career_day(career_day_id: int):
+    career_day = career_day_or_404(career_day_id)
+    allocations = list(db.session.scalars(
+        select(Allocation).where(Allocation.career_day_id == career_day.id).order_by(Allocation.id.desc())))
+    return render_template(
+        "coordinator/career_day.html", career_day=career_day, progress=career_days.progress(career_day),
+        allocations=allocations, running=active_allocation(career_day), now_local=career_days.local_time(utc_now()),
+        deadlines=[(_("Companies book offers until"), career_day.booking_deadline),
+                   (_("Schools register classes until"), career_day.registration_deadline),
+                   (_("Students rank their wishes until"), career_day.wishes_deadline)],
+    )
+
+
+@bp.route("/career-days/<int:career_day_id>/contacts", methods=["GET", "POST"])
+@coordinator_required
+def invite_contacts(career_day_id: int):
+    """Upload a contact list: every bad row is shown at once and nothing is imported; a good list
+    registers missing schools and companies and queues one invitation per row."""
+    career_day = career_day_or_404(career_day_id)
+    form = ContactListForm()
+    problems = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            rows = rosters.read_contact_list(upload.filename or "", upload.read(rosters.MAX_FILE_BYTES + 1))
+            invited = rosters.import_contact_list(current_user, rows, utc_now(), current_app.config["PUBLIC_BASE_URL"],
+                                                  current_app.config["INVITATION_TTL"])
+        except NotAllowed:
+            db.session.rollback()
+            abort(403)
+        except rosters.FileRowsError as error:
+            db.session.rollback()
+            form.file.errors.append(_(error.message, **error.params))
+            problems = [(p.row, _(p.message, **p.params)) for p in error.problems]
+        except DomainError as error:
+            db.session.rollback()
+            form.file.errors.append(_(error.message, **error.params))
+        else:
+            db.session.commit()
+            flash(_("%(n)d invitations have been queued.", n=len(invited)), "success")
+            return redirect(url_for("coordinator.career_day", career_day_id=career_day.id))
+    return render_template("coordinator/career_day_contacts.html", career_day=career_day, form=form,
+                           problems=problems), 422 if form.errors else 200
