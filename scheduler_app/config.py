@@ -44,6 +44,7 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    WISHES_SIGN_IN_RATE_LIMIT = "20 per minute"  # students sign in with class code + personal code
     HSTS = False
 
 

@@ -7,5 +7,6 @@ def blueprints():
     from scheduler_app.web.coordinator import bp as coordinator
     from scheduler_app.web.public import bp as public
     from scheduler_app.web.school import bp as school
+    from scheduler_app.web.student import bp as student
 
-    return [public, auth, coordinator, school, company]
+    return [public, auth, coordinator, school, company, student]

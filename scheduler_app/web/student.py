@@ -1,0 +1,168 @@
+"""The student's wishes page (``/wishes``): no account, just the class code and the personal code
+from the class sheet. Signing in keeps only the student's id in the session, so every page shows
+that student's own data and nothing else; no URL carries a student id.
+
+The wishes form (one select per rank) is shared with the teacher, who enters wishes for a student
+who cannot (:func:`wishes_form_for`).
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length
+
+from scheduler_app.domain import printing, wishes
+from scheduler_app.domain.career_days import Deadline, deadline_of, is_open
+from scheduler_app.domain.errors import DomainError
+from scheduler_app.extensions import db, limiter
+from scheduler_app.models import Student
+from scheduler_app.models_base import utc_now
+
+bp = Blueprint("student", __name__, url_prefix="/wishes")
+
+SESSION_KEY = "student_id"
+CODE_MAX_LENGTH = 32  # codes are 6 and 8 characters; people type spaces and dashes
+
+
+class SignInForm(FlaskForm):
+    class_code = StringField(_l("Class code"), validators=[InputRequired(_l("Please enter the class code.")),
+                                                          Length(max=CODE_MAX_LENGTH)])
+    personal_code = StringField(_l("Your personal code"), validators=[InputRequired(_l("Please enter your personal code.")),
+                                                                      Length(max=CODE_MAX_LENGTH)])
+
+
+class WishesForm(FlaskForm):
+    """One select per rank (``rank_1`` … ``rank_N``), added by :func:`wishes_form_for`."""
+
+    rank_fields: list = []
+
+
+def wishes_form_for(student: Student) -> WishesForm:
+    """The wishes form for ``student``: as many ranks as the student must fill, each choosing among
+    the offers open to the class, preset with the student's current wishes."""
+    offers = wishes.eligible_offers(student)
+    required = wishes.wishes_required(student)
+    choices = [SelectChoice("", _("– please choose –"))] + [
+        SelectChoice(str(offer.id), f"{offer.title} ({offer.company.name})") for offer in offers]
+
+    class Form(WishesForm):
+        pass
+
+    for rank in range(1, required + 1):
+        setattr(Form, f"rank_{rank}", SelectField(_l("%(n)d. wish", n=rank), choices=choices, validate_choice=False,
+                                                  validators=[InputRequired(_l("Please choose an offer."))]))
+    current = {p.rank: str(p.offer_id) for p in student.preferences}
+    form = Form(data={f"rank_{rank}": current.get(rank, "") for rank in range(1, required + 1)})
+    form.rank_fields = [form[f"rank_{rank}"] for rank in range(1, required + 1)]
+    form.offers = offers
+    return form
+
+
+def offer_ids(form: WishesForm) -> list[int]:
+    """The chosen offers in rank order; anything that is not an id becomes 0, which the domain refuses."""
+    return [int(field.data) if (field.data or "").isdigit() else 0 for field in form.rank_fields]
+
+
+def show_wishes_error(form: WishesForm, error: DomainError) -> None:
+    form.form_errors.append(_(error.message, **error.params))
+
+
+def current_student() -> Student | None:
+    """The signed-in student, or None (a stale id, e.g. of a removed student, signs out)."""
+    student_id = session.get(SESSION_KEY)
+    student = db.session.get(Student, student_id) if isinstance(student_id, int) else None
+    if student is None:
+        session.pop(SESSION_KEY, None)
+    return student
+
+
+def student_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        g.student = current_student()
+        if g.student is None:
+            return redirect(url_for("student.sign_in"))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _sign_in_limit() -> str:
+    return current_app.config["WISHES_SIGN_IN_RATE_LIMIT"]
+
+
+@bp.route("/", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def sign_in():
+    class_code = request.args.get("class", "")[:CODE_MAX_LENGTH]
+    student = current_student()
+    if request.method == "GET" and student is not None and wishes.normalise_code(class_code) in (
+            "", student.school_class.class_code):
+        return redirect(url_for("student.choose"))
+    form = SignInForm(data={"class_code": class_code})
+    if form.validate_on_submit():
+        found = wishes.find_student(form.class_code.data, form.personal_code.data)
+        if found is not None:
+            session[SESSION_KEY] = found.id
+            return redirect(url_for("student.choose"))
+        form.form_errors.append(_("These codes do not match. Please check both codes on the sheet from your teacher."))
+    return render_template("student/sign_in.html", form=form), 422 if form.errors else 200
+
+
+def _deadline_context(student: Student) -> dict:
+    career_day = student.school_class.career_day
+    return dict(career_day=career_day, wishes_open=is_open(career_day, Deadline.wishes, utc_now()),
+                deadline=deadline_of(career_day, Deadline.wishes), published=career_day.published_allocation_id is not None)
+
+
+@bp.route("/choose", methods=["GET", "POST"])
+@student_required
+def choose():
+    student = g.student
+    form = wishes_form_for(student)
+    if form.validate_on_submit():
+        try:
+            wishes.submit_wishes(student, student, offer_ids(form), utc_now())
+        except DomainError as error:
+            db.session.rollback()
+            show_wishes_error(form, error)
+        else:
+            db.session.commit()
+            return redirect(url_for("student.confirmation"))
+    return render_template("student/wishes.html", student=student, form=form, **_deadline_context(student)), \
+        422 if form.errors else 200
+
+
+@bp.route("/confirmation")
+@student_required
+def confirmation():
+    student = g.student
+    return render_template("student/confirmation.html", student=student, **_deadline_context(student))
+
+
+@bp.route("/route-sheet")
+@student_required
+def route_sheet():
+    student = g.student
+    school_class = student.school_class
+    try:
+        sheets = printing.route_sheets(school_class.career_day, school_class=school_class)
+    except DomainError as error:
+        flash(_(error.message, **error.params), "error")
+        return redirect(url_for("student.choose"))
+    # display names are unique within a class, so this is the student's own sheet and no one else's
+    sheet = next((s for s in sheets if s.student == student.display_name), None)
+    return render_template("student/route_sheet.html", student=student, sheet=sheet, **_deadline_context(student))
+
+
+@bp.route("/sign-out", methods=["POST"])
+def sign_out():
+    session.pop(SESSION_KEY, None)
+    flash(_("You have signed out."), "success")
+    return redirect(url_for("student.sign_in"))
