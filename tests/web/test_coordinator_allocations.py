@@ -76,6 +76,9 @@ def test_starting_an_allocation_only_queues_it_and_the_page_polls_until_the_job_
     assert 'id="allocation-bar"' in page.text and 'data-progress-url="' in page.text
     assert '<script src="/static/allocation.js" defer></script>' in page.text
     assert f'href="/coordinator/allocations/{allocation_id}">Aktualisieren</a>' in page.text
+    career_page = client.get(f"/coordinator/career-days/{day_id}").text
+    assert f'<a href="/coordinator/allocations/{allocation_id}">Fortschritt ansehen</a>' in career_page
+    assert "Zuteilung starten" not in career_page
     progress = client.get(f"/coordinator/allocations/{allocation_id}/progress.json")
     assert progress.json["state"] == "queued" and progress.json["finished"] is False
 

@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from sqlalchemy import select
 from wtforms import DateField, DateTimeLocalField, FieldList, Form, FormField, IntegerField, SelectField, StringField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
@@ -17,7 +16,7 @@ from scheduler_app.domain import career_days, programmes, rosters, venues
 from scheduler_app.domain.allocation import active_allocation
 from scheduler_app.domain.errors import DomainError, NotAllowed
 from scheduler_app.extensions import db
-from scheduler_app.models import Allocation, CareerDay, Programme
+from scheduler_app.models import CareerDay, Programme
 from scheduler_app.models_base import utc_now
 from scheduler_app.web.access import coordinator_required
 from scheduler_app.web.coordinator import bp
@@ -186,11 +185,9 @@ def edit_career_day(career_day_id: int):
 @coordinator_required
 def career_day(career_day_id: int):
     career_day = career_day_or_404(career_day_id)
-    allocations = list(db.session.scalars(
-        select(Allocation).where(Allocation.career_day_id == career_day.id).order_by(Allocation.id.desc())))
     return render_template(
         "coordinator/career_day.html", career_day=career_day, progress=career_days.progress(career_day),
-        allocations=allocations, running=active_allocation(career_day), now_local=career_days.local_time(utc_now()),
+        allocations=list(reversed(career_day.allocations)), running=active_allocation(career_day),
         deadlines=[(_("Companies book offers until"), career_day.booking_deadline),
                    (_("Schools register classes until"), career_day.registration_deadline),
                    (_("Students rank their wishes until"), career_day.wishes_deadline)],
