@@ -31,7 +31,7 @@ ROLE_NAVIGATION = {
         ("coordinator.organisations", _l("Schools and companies")),
     ],
     "school": [("school.dashboard", _l("My school"))],
-    "company": [("company.dashboard", _l("My company"))],
+    "company": [("company.dashboard", _l("My company")), ("company.career_days", _l("Career days"))],
 }
 
 
