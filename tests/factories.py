@@ -56,9 +56,9 @@ def make_user(organisation: Organisation | None = None, role: Role = Role.contac
     return user
 
 
-def make_coordinator(email: str | None = None) -> User:
-    agency = make_organisation(OrganisationKind.agency)
-    return make_user(agency, Role.coordinator, email=email)
+def make_coordinator(email: str | None = None, agency: Organisation | None = None) -> User:
+    """A coordinator of ``agency`` (a new agency when none is given)."""
+    return make_user(agency or make_organisation(OrganisationKind.agency), Role.coordinator, email=email)
 
 
 def make_school_contact(school: Organisation | None = None, email: str | None = None) -> User:

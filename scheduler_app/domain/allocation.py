@@ -29,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from scheduler_app.domain import audit
+from scheduler_app.domain.career_days import is_coordinator_of
 from scheduler_app.domain.errors import DomainError, NotAllowed
 from scheduler_app.domain.seats import release_allocation_seat, take_allocation_seat
 from scheduler_app.extensions import db
@@ -217,9 +218,10 @@ def result_dict(allocation: Allocation) -> dict:
 # starting a run
 
 
-def _require_coordinator(actor: User | None) -> None:
-    """Coordinators only; ``actor=None`` is the operator at the command line or a job."""
-    if actor is not None and not actor.is_coordinator:
+def _require_coordinator(actor: User | None, career_day: CareerDay) -> None:
+    """Coordinators of the agency running this day only; ``actor=None`` is the operator at the
+    command line or a job."""
+    if actor is not None and not is_coordinator_of(actor, career_day):
         raise NotAllowed("Only coordinators may run and change allocations.")
 
 
@@ -258,7 +260,7 @@ def start_allocation(actor: User | None, career_day: CareerDay, now: datetime, *
     Refuses while another run of the same day is queued or running, and when there is nothing to
     allocate. ``based_on``: re-solve close to that allocation, keeping its locked assignments.
     """
-    _require_coordinator(actor)
+    _require_coordinator(actor, career_day)
     if active_allocation(career_day) is not None:
         raise DomainError("An allocation for this career day is already queued or running.")
     if not any(offer.slots for offer in career_day.offers):
@@ -459,7 +461,7 @@ def move_student(actor: User | None, allocation: Allocation, student: Student, s
     offer's total limit holds, and the slot has a free seat (taken by a conditional UPDATE).
     Minimum sizes are not enforced here; the review warns about them.
     """
-    _require_coordinator(actor)
+    _require_coordinator(actor, allocation.career_day)
     _require_usable(allocation)
     offer, round_, school_class = slot.offer, slot.round, student.school_class
     if offer.career_day_id != allocation.career_day_id or school_class.career_day_id != allocation.career_day_id:
@@ -512,7 +514,7 @@ def move_student(actor: User | None, allocation: Allocation, student: Student, s
 
 def remove_assignment(actor: User | None, assignment: Assignment, now: datetime) -> None:
     """Take a student out of a slot by hand (the round becomes free), giving the seat back."""
-    _require_coordinator(actor)
+    _require_coordinator(actor, assignment.allocation.career_day)
     allocation = assignment.allocation
     _require_usable(allocation)
     release_allocation_seat(allocation.id, assignment.slot_id)
@@ -523,7 +525,7 @@ def remove_assignment(actor: User | None, assignment: Assignment, now: datetime)
 
 def unlock(actor: User | None, assignment: Assignment, now: datetime) -> Assignment:
     """Let a re-solve change this assignment again."""
-    _require_coordinator(actor)
+    _require_coordinator(actor, assignment.allocation.career_day)
     _require_usable(assignment.allocation)
     assignment.locked = False
     db.session.flush()
@@ -538,7 +540,7 @@ def unlock(actor: User | None, assignment: Assignment, now: datetime) -> Assignm
 def publish(actor: User | None, allocation: Allocation, now: datetime) -> CareerDay:
     """Make this allocation the day's published one: route sheets, door lists and class lists
     now come from it. Only a finished run with a valid (optimal or feasible) result."""
-    _require_coordinator(actor)
+    _require_coordinator(actor, allocation.career_day)
     _require_usable(allocation)
     career_day = allocation.career_day
     career_day.published_allocation = allocation

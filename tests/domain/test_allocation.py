@@ -70,7 +70,7 @@ def test_build_instance_with_previous_locks_its_locked_assignments_and_lists_eve
 
 def test_start_allocation_queues_once_and_refuses_a_second_while_queued(db_session):
     day = make_small_day()
-    coordinator = make_coordinator()
+    coordinator = make_coordinator(agency=day.career_day.programme.agency)
     first = start_allocation(coordinator, day.career_day, NOW)
     assert first.state is AllocationState.queued and first.created_by == coordinator
     with pytest.raises(DomainError, match="already queued or running"):
@@ -81,6 +81,18 @@ def test_start_allocation_is_for_coordinators_only(db_session):
     day = make_small_day()
     with pytest.raises(NotAllowed):
         start_allocation(make_school_contact(), day.career_day, NOW)
+
+
+def test_a_coordinator_of_another_agency_may_not_allocate_or_publish_this_day(db_session):
+    day = make_small_day()
+    stranger = make_coordinator()  # coordinates a different agency than the day's programme
+    with pytest.raises(NotAllowed):
+        start_allocation(stranger, day.career_day, NOW)
+    allocation = Allocation(career_day=day.career_day, state=AllocationState.done, solver_status="optimal")
+    db_session.add(allocation)
+    db_session.flush()
+    with pytest.raises(NotAllowed):
+        publish(stranger, allocation, NOW)
 
 
 def test_start_allocation_refuses_a_day_without_students(db_session):
@@ -215,7 +227,7 @@ def test_fail_interrupted_allocations_frees_a_day_left_running_by_a_dead_process
 def test_publish_sets_the_days_published_allocation_and_records_it(db_session):
     require_solver()
     day = make_small_day()
-    coordinator = make_coordinator()
+    coordinator = make_coordinator(agency=day.career_day.programme.agency)
     db_session.commit()
     allocation = allocate(day.career_day)
 

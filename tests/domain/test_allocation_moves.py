@@ -44,7 +44,7 @@ def _free_slot_for(allocation, student, round_, offers):
 def allocated(db_session):
     require_solver()
     day = make_small_day(capacity=5)
-    coordinator = make_coordinator()
+    coordinator = make_coordinator(agency=day.career_day.programme.agency)
     db_session.commit()
     return day, coordinator, allocate(day.career_day)
 
