@@ -50,7 +50,9 @@ def sign_in(page, url, email):
 
 
 def fits_the_phone(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    """No sideways scrolling. On a mobile viewport ``innerWidth`` grows with overflowing content, so the
+    page is compared with the screen's width (``clientWidth``) instead."""
+    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
 
 
 def test_a_career_day_from_booking_to_route_sheets_in_the_browser(live_server, browser_page, screenshot, small_day, tmp_path):
