@@ -317,7 +317,7 @@ def student_wishes(student_id: int):
             return redirect(url_for("school.class_roster", class_id=student.class_id))
     return render_template("school/class_student_wishes.html", student=student, form=form,
                            wishes_open=is_open(student.school_class.career_day, Deadline.wishes, utc_now())), \
-        422 if form.errors or form.form_errors else 200
+        422 if form.errors else 200
 
 
 def _published_or_redirect(school_class: SchoolClass, build):
