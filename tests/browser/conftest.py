@@ -83,3 +83,9 @@ def screenshot(request):
         return path
 
     return take
+
+
+def fits_the_phone(page) -> bool:
+    """No sideways scrolling. On a mobile viewport ``innerWidth`` grows with overflowing content, so the
+    page is compared with the screen's width (``clientWidth``) instead."""
+    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")

@@ -14,6 +14,7 @@ from scheduler_app.extensions import db
 from scheduler_app.models import OrganisationKind, SchoolClass, Student
 from scheduler_app.models_base import utc_now
 from tests import factories
+from tests.browser.conftest import fits_the_phone
 from tests.domain.allocation_data import require_solver
 
 pytestmark = pytest.mark.browser
@@ -47,12 +48,6 @@ def sign_in(page, url, email):
     page.get_by_label("Passwort").fill(factories.PASSWORD)
     page.locator("main").get_by_role("button", name="Anmelden").click()
     page.wait_for_selector("h1:has-text('Übersicht')")
-
-
-def fits_the_phone(page) -> bool:
-    """No sideways scrolling. On a mobile viewport ``innerWidth`` grows with overflowing content, so the
-    page is compared with the screen's width (``clientWidth``) instead."""
-    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
 
 
 def test_a_career_day_from_booking_to_route_sheets_in_the_browser(live_server, browser_page, screenshot, small_day, tmp_path):

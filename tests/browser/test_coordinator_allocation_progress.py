@@ -6,6 +6,7 @@ from scheduler_app import jobs
 from scheduler_app.extensions import db
 from scheduler_app.models import Role
 from tests import factories
+from tests.browser.conftest import fits_the_phone
 from tests.domain.allocation_data import make_small_day, require_solver
 
 pytestmark = pytest.mark.browser
@@ -24,7 +25,7 @@ def test_the_progress_page_turns_into_the_result_once_the_job_has_run(live_serve
     page.get_by_label("Passwort").fill(factories.PASSWORD)
     page.locator("main").get_by_role("button", name="Anmelden").click()
     page.goto(f"{live_server.url}/coordinator/career-days/{day_id}")
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits_the_phone(page)
     screenshot(page, "career-day")
 
     page.get_by_role("button", name="Zuteilung starten").click()
@@ -35,5 +36,5 @@ def test_the_progress_page_turns_into_the_result_once_the_job_has_run(live_serve
 
     page.wait_for_selector("#chart-histogram", timeout=15_000)  # allocation.js polls every 2 s, then reloads
     assert page.locator("#allocation-bar").count() == 0
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits_the_phone(page)
     screenshot(page, "result")

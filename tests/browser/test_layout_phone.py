@@ -6,6 +6,7 @@ import pytest
 from scheduler_app.extensions import db
 from scheduler_app.models_base import utc_now
 from tests import factories
+from tests.browser.conftest import fits_the_phone
 
 pytestmark = pytest.mark.browser
 
@@ -21,10 +22,6 @@ def coordinator_with_programme(live_server):
     return "koordination@example.org"
 
 
-def no_horizontal_scrolling(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
 def test_coordinator_uses_the_dashboard_on_a_phone_in_german_and_english(live_server, browser_page, screenshot, coordinator_with_programme):
     page = browser_page
     page.goto(f"{live_server.url}/auth/login")
@@ -35,7 +32,7 @@ def test_coordinator_uses_the_dashboard_on_a_phone_in_german_and_english(live_se
     page.wait_for_url(f"{live_server.url}/coordinator/")
     assert page.locator("h1").inner_text() == "Übersicht"
     assert page.locator("html").get_attribute("lang") == "de"
-    assert no_horizontal_scrolling(page)
+    assert fits_the_phone(page)
     screenshot(page, "dashboard-de")
 
     page.get_by_role("button", name="English").click()
@@ -43,7 +40,7 @@ def test_coordinator_uses_the_dashboard_on_a_phone_in_german_and_english(live_se
     assert page.url == f"{live_server.url}/coordinator/"
     assert page.locator("h1").inner_text() == "Overview"
     assert page.get_by_role("link", name="Berufsorientierungstage Landkreis 2027").is_visible()
-    assert no_horizontal_scrolling(page)
+    assert fits_the_phone(page)
     screenshot(page, "dashboard-en")
 
     for target in page.locator("header a, header button, main .button").all():
