@@ -96,8 +96,20 @@ def _render(allocation: Allocation, move_form: MoveForm | None = None, status: i
                            phase=phase_label(allocation), poll_seconds=POLL_SECONDS), status
 
 
-def _flash_error(error: DomainError) -> None:
-    flash(_(error.message, **error.params), "error")
+def _commit_or_flash(action):
+    """Run one domain call as this request's transaction: commit it and return ``(True, result)``, or
+    roll back, flash its rule violation and return ``(False, None)``; NotAllowed answers 403."""
+    try:
+        result = action()
+    except NotAllowed:
+        db.session.rollback()
+        abort(403)
+    except DomainError as error:
+        db.session.rollback()
+        flash(_(error.message, **error.params), "error")
+        return False, None
+    db.session.commit()
+    return True, result
 
 
 @bp.route("/career-days/<int:career_day_id>/allocations", methods=["POST"])
@@ -105,16 +117,9 @@ def _flash_error(error: DomainError) -> None:
 def start_allocation(career_day_id: int):
     """Queue a run and show its progress page; the job process (``flask jobs run``) computes it."""
     career_day = career_day_or_404(career_day_id)
-    try:
-        allocation = allocations.start_allocation(current_user, career_day, utc_now())
-    except NotAllowed:
-        db.session.rollback()
-        abort(403)
-    except DomainError as error:
-        db.session.rollback()
-        _flash_error(error)
+    done, allocation = _commit_or_flash(lambda: allocations.start_allocation(current_user, career_day, utc_now()))
+    if not done:
         return redirect(url_for("coordinator.career_day", career_day_id=career_day.id))
-    db.session.commit()
     return redirect(url_for("coordinator.allocation", allocation_id=allocation.id))
 
 
@@ -167,16 +172,8 @@ def unlock_assignment(allocation_id: int, assignment_id: int):
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None or assignment.allocation_id != allocation.id:
         abort(404)
-    try:
-        allocations.unlock(current_user, assignment, utc_now())
-    except NotAllowed:
-        db.session.rollback()
-        abort(403)
-    except DomainError as error:
-        db.session.rollback()
-        _flash_error(error)
-    else:
-        db.session.commit()
+    done, _unlocked = _commit_or_flash(lambda: allocations.unlock(current_user, assignment, utc_now()))
+    if done:
         flash(_("%(student)s is no longer fixed to %(offer)s; a re-solve may change it.",
                 student=assignment.student.display_name, offer=assignment.slot.offer.title), "success")
     return redirect(url_for("coordinator.allocation", allocation_id=allocation.id, _anchor="locked-heading"))
@@ -187,33 +184,17 @@ def unlock_assignment(allocation_id: int, assignment_id: int):
 def resolve_allocation(allocation_id: int):
     """Queue a new run that keeps the fixed assignments and changes as little as it can."""
     allocation = _allocation_or_404(allocation_id)
-    try:
-        new = allocations.resolve_with_minimal_changes(current_user, allocation, utc_now())
-    except NotAllowed:
-        db.session.rollback()
-        abort(403)
-    except DomainError as error:
-        db.session.rollback()
-        _flash_error(error)
-        return redirect(url_for("coordinator.allocation", allocation_id=allocation.id))
-    db.session.commit()
-    return redirect(url_for("coordinator.allocation", allocation_id=new.id))
+    done, new = _commit_or_flash(lambda: allocations.resolve_with_minimal_changes(current_user, allocation, utc_now()))
+    return redirect(url_for("coordinator.allocation", allocation_id=new.id if done else allocation.id))
 
 
 @bp.route("/allocations/<int:allocation_id>/publish", methods=["POST"])
 @coordinator_required
 def publish_allocation(allocation_id: int):
     allocation = _allocation_or_404(allocation_id)
-    try:
-        career_day = allocations.publish(current_user, allocation, utc_now())
-    except NotAllowed:
-        db.session.rollback()
-        abort(403)
-    except DomainError as error:
-        db.session.rollback()
-        _flash_error(error)
+    done, career_day = _commit_or_flash(lambda: allocations.publish(current_user, allocation, utc_now()))
+    if not done:
         return redirect(url_for("coordinator.allocation", allocation_id=allocation.id))
-    db.session.commit()
     flash(_("The allocation is published: schools and companies now see route sheets, class lists and door lists."),
           "success")
     return redirect(url_for("coordinator.career_day", career_day_id=career_day.id))
@@ -275,7 +256,7 @@ def _print_page(career_day_id: int, template: str, build, name: str):
     try:
         data = build(career_day)
     except DomainError as error:
-        _flash_error(error)
+        flash(_(error.message, **error.params), "error")
         return redirect(url_for("coordinator.career_day", career_day_id=career_day.id))
     return render_template(template, career_day=career_day, back_url=url_for("coordinator.career_day", career_day_id=career_day.id),
                            **{name: data})
