@@ -342,6 +342,8 @@ def solve(data_or_instance, *, time_limit_s: float | None = None, seed: int | No
             tuple(sorted({st.id for st in inst.students if st.locked_slots or st.locked_offers}))
         )])
     pairs, bound = out
+    if not _is_uniform(inst) and (bound is None or evaluate(inst, pairs).total > bound):
+        pairs = _improve(inst, pairs, bound, ctx, float(time_limit_s))
     pairs = sorted(pairs, key=lambda p: (inst.student_by_id[p[0]].index,
                                          inst.round_index[inst.slot_by_id[p[1]].round]))
     obj = evaluate(inst, pairs).total
@@ -352,6 +354,23 @@ def solve(data_or_instance, *, time_limit_s: float | None = None, seed: int | No
     m["solve_seconds"] = round(time.perf_counter() - t0, 3)
     ctx.report("done", 1.0)
     return _result(status, pairs, obj, bound, m)
+
+
+#: share of the time limit kept for the LNS improvement phase
+LNS_SHARE = 0.35
+
+
+def _improve(inst: Instance, pairs, bound, ctx: _Ctx, time_limit: float):
+    from .lns import improve
+
+    # the number of steps follows from the time limit alone (determinism); the wall clock is only
+    # a safety net
+    step_dtime = 0.05
+    steps = int(LNS_SHARE * time_limit / (step_dtime * 2.0))
+    ctx.report("improve", 0.92)
+    return improve(inst, pairs, seed=ctx.seed, steps=steps, step_dtime=step_dtime, size=60,
+                   wall_deadline=ctx.deadline + 0.5, bound=bound,
+                   objective=evaluate(inst, pairs).total)
 
 
 def _is_uniform(inst: Instance) -> bool:
@@ -556,6 +575,15 @@ def _solve_pooled_lp(inst: Instance, model: _Model, unranked: np.ndarray):
         if key not in bal:
             bal[key] = solver.Constraint(0.0, 0.0)
         bal[key].SetCoefficient(v, -1.0)
+    # disaggregated open rows x[c] <= ub[c] * y[slot]: valid for every allocation (a closed slot
+    # holds nobody) and much tighter than the aggregated big-M rows
+    col_slot = model.uni.col_slot
+    for c in range(len(x)):
+        ys = y.get(col_slot[c])
+        if ys is not None:
+            ct = solver.Constraint(-inf, 0.0)
+            ct.SetCoefficient(x[c], 1.0)
+            ct.SetCoefficient(ys, -float(model.ubs[c]))
     obj = solver.Objective()
     for c, k in enumerate(model.cost):
         if k:
