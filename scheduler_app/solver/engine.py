@@ -342,7 +342,8 @@ def solve(data_or_instance, *, time_limit_s: float | None = None, seed: int | No
             tuple(sorted({st.id for st in inst.students if st.locked_slots or st.locked_offers}))
         )])
     pairs, bound = out
-    if not _is_uniform(inst) and (bound is None or evaluate(inst, pairs).total > bound):
+    if not _is_uniform(inst) and (bound is None or
+                                  evaluate(inst, pairs).total - bound > LNS_STOP_GAP * abs(bound)):
         pairs = _improve(inst, pairs, bound, ctx, float(time_limit_s))
     pairs = sorted(pairs, key=lambda p: (inst.student_by_id[p[0]].index,
                                          inst.round_index[inst.slot_by_id[p[1]].round]))
@@ -358,6 +359,8 @@ def solve(data_or_instance, *, time_limit_s: float | None = None, seed: int | No
 
 #: share of the time limit kept for the LNS improvement phase
 LNS_SHARE = 0.35
+#: no improvement phase once the relative gap is at most this (a deterministic criterion)
+LNS_STOP_GAP = 0.0005
 
 
 def _improve(inst: Instance, pairs, bound, ctx: _Ctx, time_limit: float):
@@ -369,8 +372,8 @@ def _improve(inst: Instance, pairs, bound, ctx: _Ctx, time_limit: float):
     steps = int(LNS_SHARE * time_limit / (step_dtime * 2.0))
     ctx.report("improve", 0.92)
     return improve(inst, pairs, seed=ctx.seed, steps=steps, step_dtime=step_dtime, size=60,
-                   wall_deadline=ctx.deadline + 0.5, bound=bound,
-                   objective=evaluate(inst, pairs).total)
+                   wall_deadline=ctx.deadline - 0.1, bound=bound,
+                   objective=evaluate(inst, pairs).total, stop_gap=LNS_STOP_GAP)
 
 
 def _is_uniform(inst: Instance) -> bool:
@@ -464,10 +467,10 @@ def _solve_general(inst: Instance, units: list[Unit], ctx: _Ctx):
     if cp_bound is not None:
         bound = max(bound, cp_bound + const)
     pairs = disaggregate(inst, units, pairs_units)
-    from .fill import fill_missing, repair
+    from .fill import fill_missing, repair, top_up_min_size
 
     ctx.report("fill", 0.9)
-    return repair(inst, fill_missing(inst, pairs)), bound
+    return repair(inst, fill_missing(inst, top_up_min_size(inst, pairs))), bound
 
 
 EPS_LP = 1e-6

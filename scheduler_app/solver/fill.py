@@ -165,3 +165,53 @@ def repair(inst: Instance, pairs: list[tuple[str, str]]) -> list[tuple[str, str]
 def _is_locked(inst: Instance, s: str, l: str) -> bool:
     st = inst.student_by_id[s]
     return l in st.locked_slots or inst.slot_by_id[l].offer in st.locked_offers
+
+
+def top_up_min_size(inst: Instance, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Min-size slots that hold some students but fewer than ``min_size`` (the LP filled them
+    with pooled unranked seats): add students who still miss a slot in that round, cheapest
+    first, so the slot can take place instead of being dropped by the repair step. Only pairs
+    allowed by the pair rules; offer (company), round, target and max_total rows are respected."""
+    pairs = list(pairs)
+    load = np.zeros(len(inst.slots), dtype=np.int64)
+    offer_load = np.zeros(len(inst.offers), dtype=np.int64)
+    got: dict[int, list[int]] = defaultdict(list)
+    for s, l in pairs:
+        sl = inst.slot_by_id[l]
+        load[sl.index] += 1
+        offer_load[sl.offer_index] += 1
+        got[inst.student_by_id[s].index].append(sl.index)
+    short = [s for s in inst.slots if s.min_size > 0 and 0 < load[s.index] < s.min_size]
+    if not short:
+        return pairs
+    ckey = (lambda o: inst.offers[o].company_key) if inst.distinct_companies else (lambda o: o)
+    for slot in short:
+        need = int(slot.min_size - load[slot.index])
+        o = inst.offers[slot.offer_index]
+        room = (o.max_total - offer_load[o.index]) if o.max_total is not None else need
+        if room < need:
+            continue
+        cands = []
+        for st in inst.students:
+            mine = got[st.index]
+            if len(mine) >= inst.target(st):
+                continue
+            if any(inst.slots[x].round_index == slot.round_index for x in mine):
+                continue
+            if any(ckey(inst.slots[x].offer_index) == ckey(slot.offer_index) for x in mine):
+                continue
+            c = inst.cost(st, slot.offer)
+            if c is None or c >= inst.costs.missing_cost:
+                continue
+            if pair_problem(inst, st, slot) is not None:
+                continue
+            cands.append((c, st.index))
+        if len(cands) < need:
+            continue
+        cands.sort()
+        for c, si in cands[:need]:
+            pairs.append((inst.students[si].id, slot.id))
+            got[si].append(slot.index)
+            load[slot.index] += 1
+            offer_load[o.index] += 1
+    return pairs

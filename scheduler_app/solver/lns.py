@@ -23,7 +23,7 @@ from .instance import Instance
 
 def improve(inst: Instance, pairs: list[tuple[str, str]], *, seed: int, steps: int,
             step_dtime: float, size: int, wall_deadline: float, bound: int | None = None,
-            objective=None):
+            objective=None, stop_gap: float = 0.0):
     from ortools.sat.python import cp_model
 
     S, L = inst.students, inst.slots
@@ -84,7 +84,8 @@ def improve(inst: Instance, pairs: list[tuple[str, str]], *, seed: int, steps: i
     for step in range(steps):
         if time.perf_counter() > wall_deadline:
             break
-        if bound is not None and objective is not None and objective - gain <= bound:
+        if bound is not None and objective is not None and \
+                objective - gain - bound <= stop_gap * abs(bound):
             break
         # --- neighbourhood
         sample = rng.sample(movable, min(len(movable), 40))
