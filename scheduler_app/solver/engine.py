@@ -10,7 +10,7 @@ Pipeline (see the package docstring for the overview):
 3. *uniform* instances (everyone present in every round, every offer the same seats in every
    round, no minimum sizes, locks or change costs): min-cost flow without rounds, then bipartite
    edge colouring into rounds -- exact, proven optimal;
-4. otherwise: LP relaxation (GLOP) over the candidate columns, with column generation for
+4. otherwise: LP relaxation (HiGHS for the pooled LP, GLOP otherwise) over the candidate columns, with column generation for
    unranked offers and a Lagrangian lower bound that is valid whatever the column set; units
    whose LP values are integral are fixed, CP-SAT solves the rest from a complete hint built by
    rounding and a greedy repair that uses the same constraint rows.

@@ -20,7 +20,6 @@ from collections import defaultdict
 from .constraints import pair_problem
 from .instance import Instance
 
-_DEBUG = False
 
 
 def improve(inst: Instance, pairs: list[tuple[str, str]], *, seed: int, steps: int,
@@ -191,7 +190,6 @@ def improve(inst: Instance, pairs: list[tuple[str, str]], *, seed: int, steps: i
         p.max_deterministic_time = step_dtime
         p.max_time_in_seconds = max(1.0, 5 * step_dtime)
         st_ = solver.Solve(m)
-        if _DEBUG: print(step, len(hood), len(xs), solver.StatusName(st_), cur_obj, solver.ObjectiveValue())
         if st_ not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             continue
         new_obj = int(round(solver.ObjectiveValue()))
