@@ -14,8 +14,6 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["wallclock"] = (
         lambda value, fmt="medium": format_datetime(value, fmt, rebase=False) if value else ""
     )
-    # Templates link to screens other modules provide only once those screens exist.
-    app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in app.view_functions
     app.jinja_env.globals["main_navigation"] = lambda: navigation_for(current_user, request.endpoint, app.view_functions)
 
     @app.context_processor
