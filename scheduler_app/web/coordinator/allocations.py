@@ -21,6 +21,7 @@ from scheduler_app.extensions import db
 from scheduler_app.models import Allocation, AllocationState, Assignment, Slot, Student
 from scheduler_app.models_base import utc_now
 from scheduler_app.web.access import coordinator_required
+from scheduler_app.web.actions import commit_or_flash
 from scheduler_app.web.coordinator import bp
 from scheduler_app.web.coordinator.career_days import career_day_or_404
 
@@ -96,28 +97,12 @@ def _render(allocation: Allocation, move_form: MoveForm | None = None, status: i
                            phase=phase_label(allocation), poll_seconds=POLL_SECONDS), status
 
 
-def _commit_or_flash(action):
-    """Run one domain call as this request's transaction: commit it and return ``(True, result)``, or
-    roll back, flash its rule violation and return ``(False, None)``; NotAllowed answers 403."""
-    try:
-        result = action()
-    except NotAllowed:
-        db.session.rollback()
-        abort(403)
-    except DomainError as error:
-        db.session.rollback()
-        flash(_(error.message, **error.params), "error")
-        return False, None
-    db.session.commit()
-    return True, result
-
-
 @bp.route("/career-days/<int:career_day_id>/allocations", methods=["POST"])
 @coordinator_required
 def start_allocation(career_day_id: int):
     """Queue a run and show its progress page; the job process (``flask jobs run``) computes it."""
     career_day = career_day_or_404(career_day_id)
-    done, allocation = _commit_or_flash(lambda: allocations.start_allocation(current_user, career_day, utc_now()))
+    done, allocation = commit_or_flash(lambda: allocations.start_allocation(current_user, career_day, utc_now()))
     if not done:
         return redirect(url_for("coordinator.career_day", career_day_id=career_day.id))
     return redirect(url_for("coordinator.allocation", allocation_id=allocation.id))
@@ -172,7 +157,7 @@ def unlock_assignment(allocation_id: int, assignment_id: int):
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None or assignment.allocation_id != allocation.id:
         abort(404)
-    done, _unlocked = _commit_or_flash(lambda: allocations.unlock(current_user, assignment, utc_now()))
+    done, _unlocked = commit_or_flash(lambda: allocations.unlock(current_user, assignment, utc_now()))
     if done:
         flash(_("%(student)s is no longer fixed to %(offer)s; a re-solve may change it.",
                 student=assignment.student.display_name, offer=assignment.slot.offer.title), "success")
@@ -184,7 +169,7 @@ def unlock_assignment(allocation_id: int, assignment_id: int):
 def resolve_allocation(allocation_id: int):
     """Queue a new run that keeps the fixed assignments and changes as little as it can."""
     allocation = _allocation_or_404(allocation_id)
-    done, new = _commit_or_flash(lambda: allocations.resolve_with_minimal_changes(current_user, allocation, utc_now()))
+    done, new = commit_or_flash(lambda: allocations.resolve_with_minimal_changes(current_user, allocation, utc_now()))
     return redirect(url_for("coordinator.allocation", allocation_id=new.id if done else allocation.id))
 
 
@@ -192,7 +177,7 @@ def resolve_allocation(allocation_id: int):
 @coordinator_required
 def publish_allocation(allocation_id: int):
     allocation = _allocation_or_404(allocation_id)
-    done, career_day = _commit_or_flash(lambda: allocations.publish(current_user, allocation, utc_now()))
+    done, career_day = commit_or_flash(lambda: allocations.publish(current_user, allocation, utc_now()))
     if not done:
         return redirect(url_for("coordinator.allocation", allocation_id=allocation.id))
     flash(_("The allocation is published: schools and companies now see route sheets, class lists and door lists."),

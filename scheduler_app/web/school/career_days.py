@@ -20,6 +20,7 @@ from scheduler_app.extensions import db
 from scheduler_app.models import CareerDay, SchoolClass, Student
 from scheduler_app.models_base import utc_now
 from scheduler_app.web.access import get_owned_or_404, school_contact_required
+from scheduler_app.web.actions import commit_or_flash
 from scheduler_app.web.school import bp
 from scheduler_app.web.student import offer_ids, show_wishes_error, wishes_form_for
 
@@ -169,14 +170,9 @@ def edit_class(class_id: int):
 def remove_class(class_id: int):
     school_class = _class_or_404(class_id)
     career_day_id, name = school_class.career_day_id, school_class.name
-    try:
-        classes.remove_class(current_user, school_class, utc_now())
-    except DomainError as error:
-        db.session.rollback()
-        _abort_if_not_allowed(error)
-        flash(_(error.message, **error.params), "error")
+    done, _removed = commit_or_flash(lambda: classes.remove_class(current_user, school_class, utc_now()))
+    if not done:
         return redirect(url_for("school.class_roster", class_id=class_id))
-    db.session.commit()
     flash(_("Class %(name)s has been removed with its students and their wishes.", name=name), "success")
     return redirect(url_for("school.career_day", career_day_id=career_day_id))
 
@@ -273,14 +269,8 @@ def rename_student(student_id: int):
 def remove_student(student_id: int):
     student = _student_or_404(student_id)
     class_id, name = student.class_id, student.display_name
-    try:
-        classes.remove_student(current_user, student, utc_now())
-    except DomainError as error:
-        db.session.rollback()
-        _abort_if_not_allowed(error)
-        flash(_(error.message, **error.params), "error")
-    else:
-        db.session.commit()
+    done, _removed = commit_or_flash(lambda: classes.remove_student(current_user, student, utc_now()))
+    if done:
         flash(_("%(name)s has been removed with their wishes.", name=name), "success")
     return redirect(url_for("school.class_roster", class_id=class_id))
 
