@@ -20,7 +20,8 @@ class Config:
     ENV_NAME = "development"
     SECRET_KEY = DEFAULT_SECRET_KEY
     SQLALCHEMY_DATABASE_URI = f"sqlite:///{DEFAULT_SQLITE_PATH}"
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Errors are logged without their bound parameters: those hold students' names and personal codes.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     BABEL_DEFAULT_LOCALE = "de"
     BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
     LANGUAGES = ("de", "en")

@@ -20,6 +20,7 @@ from scheduler_app.domain.classes import CLASS_CODE_LENGTH, CODE_ALPHABET, PERSO
 from scheduler_app.domain.errors import DomainError
 from scheduler_app.extensions import db
 from scheduler_app.models import (
+    AgencyPartner,
     Alliance,
     AllianceDelegate,
     AllianceMeeting,
@@ -164,7 +165,12 @@ class _DemoBuilder:
         companies = [self.organisation(OrganisationKind.company, row[0], row[1]) for row in COMPANIES]
         jobcenter, wirtschaftsfoerderung, servicestelle = agencies
         self.stamp()
-        db.session.flush()  # ids for the alliance's coordinating agency
+        db.session.flush()  # ids for the alliance's coordinating agency and the partnerships
+        # Who works with whom (scheduler_app.domain.scope): the job centre runs the career day and the
+        # employer events, the Servicestelle works with every school, the Wirtschaftsförderung with
+        # the alliance's members.
+        self.partners(jobcenter, schools + companies)
+        self.partners(servicestelle, schools)
 
         coordinator = self.user(COORDINATOR_EMAIL, "Sabine Wellmann", (jobcenter, Role.coordinator),
                                 (wirtschaftsfoerderung, Role.coordinator))
@@ -190,6 +196,10 @@ class _DemoBuilder:
         organisation = Organisation(kind=kind, name=name, city=city)
         db.session.add(organisation)
         return organisation
+
+    def partners(self, agency: Organisation, organisations) -> None:
+        db.session.add_all(AgencyPartner(agency_id=agency.id, organisation_id=organisation.id, created_at=self.now)
+                           for organisation in organisations)
 
     def user(self, email: str, name: str, *memberships: tuple[Organisation, Role]) -> User:
         user = User(email=email, name=name, password_hash=self.password_hash)
@@ -222,7 +232,7 @@ class _DemoBuilder:
     # --- the career day ------------------------------------------------------------------------------
 
     def career_day(self, programme: Programme, schools, companies, teacher: User) -> CareerDay:
-        venue = Venue(name="Schulzentrum Bramsche", street="Am Schulzentrum 1", postcode="49565", city="Bramsche")
+        venue = Venue(agency_id=programme.agency.id, name="Schulzentrum Bramsche", street="Am Schulzentrum 1", postcode="49565", city="Bramsche")
         venue.rooms = [Room(name=name, capacity=capacity) for name, capacity in ROOMS]
         day = self.weekday_after(49)
         career_day = CareerDay(
@@ -290,7 +300,7 @@ class _DemoBuilder:
     # --- an employer event with a waitlist -----------------------------------------------------------
 
     def employer_event(self, programme: Programme, company: Organisation, schools) -> None:
-        venue = Venue(name="Melle Antriebstechnik, Schulungszentrum", street="Gewerbering 12", postcode="49324", city="Melle")
+        venue = Venue(agency_id=programme.agency.id, name="Melle Antriebstechnik, Schulungszentrum", street="Gewerbering 12", postcode="49324", city="Melle")
         starts = self.at(30, time(18, 0))
         event = EmployerEvent(
             programme=programme, company=company, kind=EmployerEventKind.info_session, venue=venue,
@@ -331,7 +341,8 @@ class _DemoBuilder:
             alliance.members.append(AllianceMember(organisation=organisation, delegates=[AllianceDelegate(user=delegate)]))
             delegates[organisation] = delegate
 
-        venue = Venue(name="Wirtschaftsförderung Osnabrücker Land, Sitzungssaal", street="Am Schölerberg 1",
+        self.partners(coordinating_agency, [m for m in members if m.kind is not OrganisationKind.agency])
+        venue = Venue(agency_id=coordinating_agency.id, name="Wirtschaftsförderung Osnabrücker Land, Sitzungssaal", street="Am Schölerberg 1",
                       postcode="49082", city="Osnabrück")
         meeting = AllianceMeeting(
             alliance=alliance, title="Bündnistreffen Frühjahr 2027", venue=venue,

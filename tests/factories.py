@@ -6,6 +6,7 @@ import itertools
 from datetime import date, datetime, time, timedelta
 
 from scheduler_app.domain.accounts import hash_password
+from scheduler_app.domain.scope import add_partner
 from scheduler_app.extensions import db
 from scheduler_app.models import (
     CareerDay,
@@ -38,11 +39,27 @@ def _n() -> int:
     return next(_counter)
 
 
-def make_organisation(kind: OrganisationKind = OrganisationKind.company, name: str | None = None, **fields) -> Organisation:
+def make_organisation(kind: OrganisationKind = OrganisationKind.company, name: str | None = None,
+                      partner_of: Organisation | None = None, **fields) -> Organisation:
+    """An organisation; ``partner_of``: an agency it works with (see ``scheduler_app.domain.scope``)."""
     org = Organisation(kind=kind, name=name or f"{kind.value.title()} {_n()}", **fields)
     db.session.add(org)
     db.session.flush()
+    if partner_of is not None:
+        make_partner(partner_of, org)
     return org
+
+
+def make_partner(agency: Organisation, *organisations: Organisation) -> None:
+    """The organisations work with the agency (as after a registration or a class/offer at its events)."""
+    for organisation in organisations:
+        add_partner(agency.id, organisation.id, datetime(2027, 1, 1))
+    db.session.flush()
+
+
+def agency_of(coordinator: User) -> Organisation:
+    """The (first) agency a coordinator made by :func:`make_coordinator` works for."""
+    return next(m.organisation for m in coordinator.memberships if m.role is Role.coordinator)
 
 
 def make_user(organisation: Organisation | None = None, role: Role = Role.contact, email: str | None = None,
@@ -93,6 +110,7 @@ def make_offer(career_day: CareerDay, company: Organisation | None = None, capac
     offer = Offer(career_day=career_day, company=company or make_organisation(OrganisationKind.company),
                   title=fields.pop("title", f"Offer {_n()}"), **fields)
     db.session.add(offer)
+    make_partner(career_day.programme.agency, offer.company)  # as booking an offer does
     for round_ in career_day.rounds:
         if rounds is None or round_.position in rounds:
             offer.slots.append(Slot(round=round_, capacity=capacity, min_size=min_size))
@@ -107,6 +125,7 @@ def make_school_class(career_day: CareerDay, school: Organisation | None = None,
                                headcount=fields.pop("headcount", students), class_code=fields.pop("class_code", f"K{_n():06d}"),
                                **fields)
     db.session.add(school_class)
+    make_partner(career_day.programme.agency, school_class.school)  # as registering a class does
     for index in range(students):
         school_class.students.append(Student(display_name=f"Student {index + 1}", personal_code=f"P{index + 1:04d}"))
     db.session.flush()

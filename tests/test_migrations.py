@@ -125,3 +125,57 @@ def test_migrated_check_constraints_are_the_models_on_postgresql(throwaway_postg
         db.engine.dispose()
     assert migrated == created
     assert all(name.startswith("ck_") for name in set().union(*migrated.values()))
+
+
+SCOPING_REVISION = "77b2ad322f01"
+BEFORE_SCOPING = """
+INSERT INTO organisation (id, kind, name, created_at) VALUES
+    (1, 'agency', 'Jobcenter', '2027-01-01'), (2, 'agency', 'Wirtschaftsförderung', '2027-01-01'),
+    (3, 'school', 'Oberschule', '2027-01-01'), (4, 'company', 'Stadtwerke', '2027-01-01'),
+    (5, 'school', 'Nur eingeladen', '2027-01-01'), (6, 'school', 'Niemandes Schule', '2027-01-01');
+INSERT INTO user_account (id, email, name, active, session_version, created_at) VALUES
+    (1, 'k@jobcenter.example', 'K', true, 0, '2027-01-01');
+INSERT INTO membership (id, user_id, organisation_id, role) VALUES (1, 1, 2, 'coordinator');
+INSERT INTO invitation (id, token_hash, email, name, organisation_id, role, invited_by_id, created_at, expires_at)
+    VALUES (1, 'h', 'x@schule.example', 'X', 5, 'contact', 1, '2027-01-01', '2027-01-15');
+INSERT INTO programme (id, name, agency_id, created_at) VALUES (1, 'BO-Tage', 1, '2027-01-01');
+INSERT INTO venue (id, name) VALUES (1, 'Schulzentrum'), (2, 'Ungenutzt');
+INSERT INTO career_day (id, programme_id, name, date, venue_id, wishes_count, slots_per_student, registered_students,
+                        created_at, updated_at)
+    VALUES (1, 1, 'BO-Tag', '2027-03-10', 1, 5, 3, 20, '2027-01-01', '2027-01-01');
+INSERT INTO school_class (id, career_day_id, school_id, name, grade, headcount, class_code, created_at)
+    VALUES (1, 1, 3, '9a', 9, 20, 'ABCD2345', '2027-01-01');
+INSERT INTO offer (id, career_day_id, company_id, title, created_at, updated_at)
+    VALUES (1, 1, 4, 'Elektroniker/in', '2027-01-01', '2027-01-01');
+INSERT INTO student (id, class_id, display_name, personal_code, created_at) VALUES (1, 1, 'Mia', 'MIA123', '2027-01-01');
+"""
+
+
+def _carry_over_existing_data_into_scoping(url: str) -> None:
+    app = _app(url)
+    with app.app_context():
+        flask_migrate.upgrade(revision="bb3424c91f86")
+        with db.engine.begin() as connection:
+            for statement in BEFORE_SCOPING.split(";"):
+                if statement.strip():
+                    connection.execute(sa.text(statement))
+        flask_migrate.upgrade(revision=SCOPING_REVISION)
+        with db.engine.connect() as connection:
+            partners = set(connection.execute(sa.text("SELECT agency_id, organisation_id FROM agency_partner")).all())
+            venues = dict(connection.execute(sa.text("SELECT id, agency_id FROM venue")).all())
+            versions = connection.execute(sa.text("SELECT session_version FROM student")).scalars().all()
+        db.engine.dispose()
+    # the class's school and the offer's company work with the day's agency; the invited school with the
+    # inviting coordinator's agency; a school nobody touched works with no one
+    assert partners == {(1, 3), (1, 4), (2, 5)}
+    assert venues == {1: 1, 2: None}
+    assert versions == [0]
+
+
+def test_the_scoping_migration_carries_existing_partnerships_and_venues_over_on_sqlite(tmp_path):
+    _carry_over_existing_data_into_scoping(f"sqlite:///{tmp_path / 'scoping.sqlite'}")
+
+
+@pytest.mark.postgres
+def test_the_scoping_migration_carries_existing_partnerships_and_venues_over_on_postgresql(throwaway_postgres_url):
+    _carry_over_existing_data_into_scoping(throwaway_postgres_url)

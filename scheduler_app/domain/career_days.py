@@ -18,6 +18,7 @@ from sqlalchemy import distinct, func, select
 from scheduler_app.domain import audit
 from scheduler_app.domain.dashboards import wall_clock as local_time
 from scheduler_app.domain.errors import DomainError, NotAllowed
+from scheduler_app.domain.scope import add_partner, works_with
 from scheduler_app.extensions import db
 from scheduler_app.models import (
     CareerDay,
@@ -49,8 +50,16 @@ def is_coordinator_of(actor, career_day: CareerDay) -> bool:
     return coordinates(actor, career_day.programme)
 
 
+def take_part(career_day: CareerDay, organisation: Organisation, now: datetime) -> None:
+    """The organisation takes part in the day: from now on it works with the day's agency."""
+    add_partner(career_day.programme.agency_id, organisation.id, now)
+
+
 def is_contact_or_coordinator(actor, organisation: Organisation, career_day: CareerDay) -> bool:
-    return isinstance(actor, User) and (actor.is_contact_of(organisation.id) or is_coordinator_of(actor, career_day))
+    """A contact of the organisation, or a coordinator of the day whose agency works with it."""
+    return isinstance(actor, User) and (
+        actor.is_contact_of(organisation.id) or (is_coordinator_of(actor, career_day) and works_with(actor, organisation))
+    )
 
 
 class Deadline(enum.Enum):
@@ -131,6 +140,11 @@ def _check_settings(*, day: date_type, rounds, booking_deadline, registration_de
         raise DomainError("Students' data can only be deleted after the day.", field="retention_until")
 
 
+def _check_venue(programme: Programme, venue: Venue | None) -> None:
+    if venue is not None and venue.agency_id != programme.agency_id:
+        raise DomainError("Please choose one of your agency's venues.", field="venue")
+
+
 def create_career_day(actor: User, programme: Programme, *, name: str, date: date_type, venue: Venue | None,
                       rounds: list[tuple[time, time]], booking_deadline: datetime | None,
                       registration_deadline: datetime | None, wishes_deadline: datetime | None,
@@ -145,6 +159,7 @@ def create_career_day(actor: User, programme: Programme, *, name: str, date: dat
     if not coordinates(actor, programme):
         raise NotAllowed("Only coordinators of this programme may do this.")
     name = _clean_name(name)
+    _check_venue(programme, venue)
     if date < local_time(now).date():
         raise DomainError("The date may not be in the past.", field="date")
     retention_until = retention_until or date + DEFAULT_RETENTION
@@ -178,6 +193,7 @@ def update_career_day(actor: User, career_day: CareerDay, *, name: str, date: da
     if not is_coordinator_of(actor, career_day):
         raise NotAllowed("Only coordinators of this programme may do this.")
     name = _clean_name(name)
+    _check_venue(career_day.programme, venue)
     retention_until = retention_until or date + DEFAULT_RETENTION
     _check_settings(day=date, rounds=rounds, booking_deadline=booking_deadline, registration_deadline=registration_deadline,
                     wishes_deadline=wishes_deadline, wishes_count=wishes_count, slots_per_student=slots_per_student,

@@ -21,7 +21,7 @@ import segno
 from sqlalchemy import func, select
 
 from scheduler_app.domain import audit, wishes
-from scheduler_app.domain.career_days import Deadline, check_deadline, is_contact_or_coordinator
+from scheduler_app.domain.career_days import Deadline, check_deadline, is_contact_or_coordinator, take_part
 from scheduler_app.domain.errors import DomainError, NotAllowed
 from scheduler_app.domain.seats import release_career_day_places, take_career_day_places
 from scheduler_app.extensions import db
@@ -112,6 +112,7 @@ def register_class(actor: User, career_day: CareerDay, school: Organisation, *, 
     )
     db.session.add(school_class)
     db.session.flush()
+    take_part(career_day, school, now)
     audit.record(actor, "class.register", school_class, now, name=school_class.name, headcount=headcount)
     return school_class
 

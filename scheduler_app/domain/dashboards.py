@@ -14,6 +14,7 @@ from sqlalchemy import distinct, func, or_, select
 
 from scheduler_app.extensions import db
 from scheduler_app.models import (
+    AgencyPartner,
     AllianceMeeting,
     CandidateDate,
     CareerDay,
@@ -124,18 +125,19 @@ def programme_events(programme: Programme) -> tuple[list[CareerDaySummary], list
 def coordinator_overview(agencies: list[Organisation], programmes: list[Programme], now: datetime) -> CoordinatorOverview:
     """The agency's programmes with their career days, and employer events and alliance meetings to come.
 
-    Upcoming employer events are those in the agency's programmes or in no programme (the region's
-    own); upcoming meetings are those of the agency's alliances or programmes whose date is still
+    Upcoming employer events are those in the agency's programmes or held by companies the agency
+    works with (:mod:`scheduler_app.domain.scope`); upcoming meetings are those of the agency's alliances or programmes whose date is still
     open (poll running) or not yet past.
     """
     local_now = wall_clock(now)
     agency_ids = {agency.id for agency in agencies} | {programme.agency_id for programme in programmes}
     programme_ids = [programme.id for programme in programmes]
     with_days = [(programme, summarise_career_days(_sorted_days(programme.career_days))) for programme in programmes]
+    partners = select(AgencyPartner.organisation_id).where(AgencyPartner.agency_id.in_(agency_ids))
     events = list(db.session.scalars(
         select(EmployerEvent)
         .where(EmployerEvent.ends_at >= local_now)
-        .where(or_(EmployerEvent.programme_id.is_(None), EmployerEvent.programme_id.in_(programme_ids)))
+        .where(or_(EmployerEvent.company_id.in_(partners), EmployerEvent.programme_id.in_(programme_ids)))
         .order_by(EmployerEvent.starts_at, EmployerEvent.id)
         .limit(20)
     ))
@@ -151,7 +153,7 @@ def coordinator_overview(agencies: list[Organisation], programmes: list[Programm
             upcoming.append((meeting, chosen))
     upcoming.sort(key=lambda pair: (pair[1] is None, pair[1].starts_at if pair[1] else datetime.max, pair[0].id))
     counts = _count_by(func.count(Organisation.id), Organisation.kind.in_([OrganisationKind.school, OrganisationKind.company]),
-                       group_by=Organisation.kind)
+                       Organisation.id.in_(partners), group_by=Organisation.kind)
     return CoordinatorOverview(
         programmes=with_days,
         upcoming_events=events,

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 
 from scheduler_app.domain import accounts, audit
 from scheduler_app.domain.errors import N_, DomainError, NotAllowed
+from scheduler_app.domain.scope import works_with
 from scheduler_app.extensions import db
 from scheduler_app.models import Invitation, Membership, Organisation, OrganisationKind, OutgoingMail, Role, User
 
@@ -66,8 +67,8 @@ def invite(actor: User, organisation: Organisation, email: str, name: str, now: 
     The raw token exists only in the queued e-mail and in the return value (shown once to the
     coordinator). A new invitation for the same person and organisation replaces a pending one.
     """
-    if not actor.is_coordinator:
-        raise NotAllowed("Only coordinators may invite contacts.")
+    if not works_with(actor, organisation):
+        raise NotAllowed("Only coordinators of an agency that works with this organisation may invite its contacts.")
     if organisation.kind not in INVITABLE_KINDS:
         raise DomainError("Only schools and companies have invited contacts.")
     email = accounts.normalise_email(email or "")
@@ -166,8 +167,8 @@ def redeem(token: str, now: datetime, password: str | None = None) -> User:
 
 def revoke(actor: User, invitation: Invitation, now: datetime) -> None:
     """Withdraw a pending invitation; its link then shows "withdrawn". Revoking twice changes nothing."""
-    if not actor.is_coordinator:
-        raise NotAllowed("Only coordinators may withdraw invitations.")
+    if not works_with(actor, invitation.organisation):
+        raise NotAllowed("Only coordinators of an agency that works with this organisation may withdraw invitations.")
     if invitation.used_at is not None:
         raise DomainError("This invitation has already been used and cannot be withdrawn.")
     if invitation.revoked_at is not None:

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from scheduler_app.domain import audit
-from scheduler_app.domain.career_days import Deadline, check_deadline, is_contact_or_coordinator
+from scheduler_app.domain.career_days import Deadline, check_deadline, is_contact_or_coordinator, take_part
 from scheduler_app.domain.errors import DomainError, NotAllowed
 from scheduler_app.extensions import db
 from scheduler_app.models import Assignment, CareerDay, Exclusion, Offer, Organisation, OrganisationKind, Preference, Slot, User
@@ -98,6 +98,7 @@ def book_offer(actor: User, career_day: CareerDay, company: Organisation, *, tit
     )
     db.session.add(offer)
     db.session.flush()
+    take_part(career_day, company, now)
     audit.record(actor, "offer.book", offer, now, title=offer.title, rounds=fields["positions"], seats=seats)
     return offer
 

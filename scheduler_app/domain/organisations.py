@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from scheduler_app.domain import audit
-from scheduler_app.domain.errors import DomainError, NotAllowed
+from scheduler_app.domain.errors import N_, DomainError, NotAllowed
+from scheduler_app.domain.scope import add_partner, agency_ids, organisations_in_scope, works_with
 from scheduler_app.extensions import db
 from scheduler_app.models import Invitation, Membership, Organisation, OrganisationKind, User
 
@@ -16,6 +17,8 @@ NAME_MAX_LENGTH = 200
 CITY_MAX_LENGTH = 120
 # Coordinators register schools and companies; agencies come into being with their first coordinator.
 REGISTRABLE_KINDS = (OrganisationKind.school, OrganisationKind.company)
+REGISTERED_ELSEWHERE = N_("This organisation is already registered by another agency. It appears in your list as soon "
+                          "as it takes part in one of your events (registers a class or books an offer).")
 
 
 @dataclass(frozen=True)
@@ -29,10 +32,15 @@ def _tidy(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-def create_organisation(actor: User, kind: OrganisationKind, name: str, city: str | None, now: datetime) -> Organisation:
-    """Register a school or company. Names are unique per kind, compared without regard to case and
-    spacing, so the same school is never listed twice under slightly different spellings."""
-    if not actor.is_coordinator:
+def create_organisation(actor: User, kind: OrganisationKind, name: str, city: str | None, now: datetime,
+                        agency_id: int | None = None) -> Organisation:
+    """Register a school or company as a partner of the actor's agencies (of ``agency_id`` only, when
+    given: a contact list imported for one career day). Names are unique per kind, compared without
+    regard to case and spacing, so the same school is never listed twice under slightly different
+    spellings. A name already registered is refused; if that organisation works only with other
+    agencies, the message says how it comes into the actor's list (it is not linked by name alone)."""
+    agencies = agency_ids(actor)
+    if not agencies or (agency_id is not None and agency_id not in agencies):
         raise NotAllowed("Only coordinators may register schools and companies.")
     if kind not in REGISTRABLE_KINDS:
         raise DomainError("Please choose school or company.", field="kind")
@@ -44,16 +52,25 @@ def create_organisation(actor: User, kind: OrganisationKind, name: str, city: st
     city = _tidy(city) or None
     if city is not None and len(city) > CITY_MAX_LENGTH:
         raise DomainError("The city may have at most %(n)d characters.", field="city", n=CITY_MAX_LENGTH)
-    duplicate = db.session.scalar(
-        select(Organisation.id).where(Organisation.kind == kind, func.lower(Organisation.name) == name.lower())
-    )
+    duplicate = find_by_name(kind, name)
     if duplicate is not None:
-        raise DomainError("An organisation of this kind with this name already exists.", field="name")
+        if works_with(actor, duplicate):
+            raise DomainError("An organisation of this kind with this name already exists.", field="name")
+        raise DomainError(REGISTERED_ELSEWHERE, field="name")
     organisation = Organisation(kind=kind, name=name, city=city, created_at=now)
     db.session.add(organisation)
     db.session.flush()
+    for agency in sorted(agencies) if agency_id is None else [agency_id]:
+        add_partner(agency, organisation.id, now)
     audit.record(actor, "organisation.create", organisation, now, kind=kind.value, name=name)
     return organisation
+
+
+def find_by_name(kind: OrganisationKind, name: str) -> Organisation | None:
+    """The organisation of this kind with this name, compared without regard to case and spacing."""
+    return db.session.scalar(
+        select(Organisation).where(Organisation.kind == kind, func.lower(Organisation.name) == _tidy(name).lower())
+    )
 
 
 def pending_invitations(organisation_ids: list[int], now: datetime) -> dict[int, list[Invitation]]:
@@ -80,10 +97,11 @@ def listing(organisation: Organisation, now: datetime) -> OrganisationListing:
     return OrganisationListing(organisation, _people(organisation), pending_invitations([organisation.id], now)[organisation.id])
 
 
-def organisations_by_kind(now: datetime) -> dict[OrganisationKind, list[OrganisationListing]]:
-    """Every organisation with its people and pending invitations: schools, companies, then agencies."""
+def organisations_by_kind(actor: User, now: datetime) -> dict[OrganisationKind, list[OrganisationListing]]:
+    """The organisations the actor's agencies work with (and those agencies), with their people and
+    pending invitations: schools, companies, then agencies."""
     organisations = list(db.session.scalars(
-        select(Organisation)
+        organisations_in_scope(actor)
         .options(selectinload(Organisation.memberships).selectinload(Membership.user))
         .order_by(func.lower(Organisation.name), Organisation.id)
     ))

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
 
 from scheduler_app.domain.errors import N_, DomainError, NotAllowed
 from scheduler_app.domain.invitations import invite
-from scheduler_app.domain.organisations import create_organisation
+from scheduler_app.domain.organisations import REGISTERED_ELSEWHERE, create_organisation, find_by_name
+from scheduler_app.domain.scope import agency_ids, works_with
 from scheduler_app.extensions import db
-from scheduler_app.models import Invitation, Organisation, OrganisationKind, User
+from scheduler_app.models import Invitation, OrganisationKind, User
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_ROSTER_ROWS = 60
@@ -208,21 +208,24 @@ def read_contact_list(filename: str, data: bytes) -> list[ContactRow]:
     return contacts
 
 
-def import_contact_list(actor: User, rows: list[ContactRow], now: datetime, base_url: str,
+def import_contact_list(actor: User, agency_id: int, rows: list[ContactRow], now: datetime, base_url: str,
                         ttl: timedelta) -> list[tuple[Invitation, str]]:
-    """Register the organisations that do not exist yet (matched by kind and name, ignoring case)
-    and invite each row's contact; returns what :func:`invitations.invite` returns, per row.
-    All rows or none: if any invitation is refused, every refused row is reported and nothing is kept."""
-    if not actor.is_coordinator:
+    """Register the organisations that do not exist yet (matched by kind and name, ignoring case) as
+    partners of the agency ``agency_id`` and invite each row's contact; returns what
+    :func:`invitations.invite` returns, per row. An existing organisation must already work with the
+    actor's agencies (see :mod:`scheduler_app.domain.scope`). All rows or none: if any row is refused,
+    every refused row is reported and nothing is kept."""
+    if agency_id not in agency_ids(actor):
         raise NotAllowed("Only coordinators may invite contacts.")
     invited, problems = [], []
     with db.session.begin_nested():  # a savepoint: rolled back when any row fails
         for row in rows:
-            organisation = db.session.scalar(select(Organisation).where(
-                Organisation.kind == row.kind, func.lower(Organisation.name) == row.organisation_name.lower()))
+            organisation = find_by_name(row.kind, row.organisation_name)
             try:
                 if organisation is None:
-                    organisation = create_organisation(actor, row.kind, row.organisation_name, None, now)
+                    organisation = create_organisation(actor, row.kind, row.organisation_name, None, now, agency_id)
+                elif not works_with(actor, organisation):
+                    raise DomainError(REGISTERED_ELSEWHERE)
                 invited.append(invite(actor, organisation, row.email, row.contact_name, now, ttl, base_url))
             except NotAllowed:
                 raise

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hmac
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from scheduler_app.domain import audit
 from scheduler_app.domain.career_days import Deadline, check_deadline, is_contact_or_coordinator
@@ -34,6 +34,14 @@ def find_student(class_code: str, personal_code: str) -> Student | None:
         if hmac.compare_digest(student.personal_code.encode(), personal_code.encode()):
             found = student
     return found
+
+
+def end_student_sessions(student: Student) -> None:
+    """Sign the student out everywhere: every session cookie issued before stops working."""
+    db.session.execute(
+        update(Student).where(Student.id == student.id).values(session_version=Student.session_version + 1)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def eligible_offers(student: Student) -> list[Offer]:

@@ -17,6 +17,7 @@ from scheduler_app.models.career_day import (
 )
 from scheduler_app.models.employer_event import EmployerEvent, EmployerEventKind, EventRegistration, RegistrationStatus
 from scheduler_app.models.organisation import (
+    AgencyPartner,
     Alliance,
     AllianceDelegate,
     AllianceMember,
@@ -30,7 +31,7 @@ from scheduler_app.models.organisation import (
 from scheduler_app.models.programme import Programme, Room, Venue
 
 __all__ = [
-    "Alliance", "AllianceDelegate", "AllianceMeeting", "AllianceMember", "Allocation", "AllocationSlot",
+    "AgencyPartner", "Alliance", "AllianceDelegate", "AllianceMeeting", "AllianceMember", "Allocation", "AllocationSlot",
     "AllocationState", "Assignment", "AuditEntry", "CandidateDate", "CareerDay", "EmployerEvent",
     "EmployerEventKind", "EventRegistration", "Exclusion", "Invitation", "InvitationReply", "Membership",
     "MeetingInvitation", "Offer", "Organisation", "OrganisationKind", "OutgoingMail", "PollAnswer", "PollVote",

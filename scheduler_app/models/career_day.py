@@ -179,6 +179,8 @@ class Student(db.Model):
     class_id: Mapped[int] = mapped_column(ForeignKey("school_class.id", ondelete="CASCADE"))
     display_name: Mapped[str] = mapped_column(String(60))
     personal_code: Mapped[str] = mapped_column(String(16))  # printed on the class sheet; with the class code it opens the wishes page
+    # Bumped when the student signs out: a session cookie saved before then stops working.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     wishes_submitted_at: Mapped[datetime | None]
 

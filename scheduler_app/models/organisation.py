@@ -145,6 +145,28 @@ class Invitation(db.Model):
     invited_by: Mapped[User | None] = relationship()
 
 
+class AgencyPartner(db.Model):
+    """An organisation works with an agency: the agency's coordinators may see its contacts, invite
+    new ones and withdraw pending invitations. A school or company may work with several agencies.
+
+    Coordinators reach an organisation only through such a row (or because it is their own agency);
+    rows come into being when a coordinator registers or imports the organisation, and when the
+    organisation takes part in one of the agency's events (registers a class, books an offer).
+    """
+
+    __tablename__ = "agency_partner"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+    agency: Mapped[Organisation] = relationship(foreign_keys=[agency_id])
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
+
+    __table_args__ = (UniqueConstraint("agency_id", "organisation_id"),)
+
+
 class Alliance(db.Model):
     """A Fachkräftebündnis: partner organisations that meet regularly."""
 
@@ -191,6 +213,7 @@ class AllianceDelegate(db.Model):
 
 
 __all__ = [
+    "AgencyPartner",
     "Alliance",
     "AllianceDelegate",
     "AllianceMember",

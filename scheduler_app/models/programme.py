@@ -28,9 +28,13 @@ class Programme(db.Model):
 
 
 class Venue(db.Model):
+    """A place where events happen, kept by the agency that registered it (its coordinators choose
+    from their own agency's venues only)."""
+
     __tablename__ = "venue"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     street: Mapped[str | None] = mapped_column(String(200))
     postcode: Mapped[str | None] = mapped_column(String(10))

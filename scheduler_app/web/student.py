@@ -1,6 +1,11 @@
 """The student's wishes page (``/wishes``): no account, just the class code and the personal code
-from the class sheet. Signing in keeps only the student's id in the session, so every page shows
-that student's own data and nothing else; no URL carries a student id.
+from the class sheet. Signing in keeps only the student's id and session version in the session, so
+every page shows that student's own data and nothing else; no URL carries a student id, and signing
+out bumps the version, so a session cookie saved before then no longer opens anything.
+
+The class sheet's QR code carries the class code in the URL's fragment (``/wishes/#CODE``): browsers
+never send a fragment to the server, so class codes stay out of access logs and proxies;
+``static/wishes.js`` copies it into the form.
 
 The wishes form (one select per rank) is shared with the teacher, who enters wishes for a student
 who cannot (:func:`wishes_form_for`).
@@ -26,7 +31,7 @@ from scheduler_app.models_base import utc_now
 
 bp = Blueprint("student", __name__, url_prefix="/wishes")
 
-SESSION_KEY = "student_id"
+SESSION_KEY = "student"  # "<student id>:<session version>"
 CODE_MAX_LENGTH = 32  # codes are 6 and 8 characters; people type spaces and dashes
 
 
@@ -73,12 +78,18 @@ def show_wishes_error(form: WishesForm, error: DomainError) -> None:
     form.form_errors.append(_(error.message, **error.params))
 
 
+def _session_value(student: Student) -> str:
+    return f"{student.id}:{student.session_version}"
+
+
 def current_student() -> Student | None:
-    """The signed-in student, or None (a stale id, e.g. of a removed student, signs out)."""
-    student_id = session.get(SESSION_KEY)
-    student = db.session.get(Student, student_id) if isinstance(student_id, int) else None
-    if student is None:
+    """The signed-in student, or None: a stale id (a removed student) or an ended session signs out."""
+    value = session.get(SESSION_KEY)
+    student_id, _sep, _version = value.partition(":") if isinstance(value, str) else ("", "", "")
+    student = db.session.get(Student, int(student_id)) if student_id.isdigit() and len(student_id) < 10 else None
+    if student is None or _session_value(student) != value:
         session.pop(SESSION_KEY, None)
+        return None
     return student
 
 
@@ -100,16 +111,13 @@ def _sign_in_limit() -> str:
 @bp.route("/", methods=["GET", "POST"])
 @limiter.limit(_sign_in_limit, methods=["POST"])
 def sign_in():
-    class_code = request.args.get("class", "")[:CODE_MAX_LENGTH]
-    student = current_student()
-    if request.method == "GET" and student is not None and wishes.normalise_code(class_code) in (
-            "", student.school_class.class_code):
+    if request.method == "GET" and current_student() is not None:
         return redirect(url_for("student.choose"))
-    form = SignInForm(data={"class_code": class_code})
+    form = SignInForm()
     if form.validate_on_submit():
         found = wishes.find_student(form.class_code.data, form.personal_code.data)
         if found is not None:
-            session[SESSION_KEY] = found.id
+            session[SESSION_KEY] = _session_value(found)
             return redirect(url_for("student.choose"))
         form.form_errors.append(_("These codes do not match. Please check both codes on the sheet from your teacher."))
     return render_template("student/sign_in.html", form=form), 422 if form.errors else 200
@@ -163,6 +171,10 @@ def route_sheet():
 
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
+    student = current_student()
+    if student is not None:
+        wishes.end_student_sessions(student)
+        db.session.commit()
     session.pop(SESSION_KEY, None)
     flash(_("You have signed out."), "success")
     return redirect(url_for("student.sign_in"))

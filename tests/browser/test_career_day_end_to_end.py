@@ -98,7 +98,7 @@ def test_a_career_day_from_booking_to_route_sheets_in_the_browser(live_server, b
               "Ben S.": ["Pflege erleben (Klinikum)", "Mechatronik erleben (Hydraulik Nord)"]}
     for name, ranked in wishes.items():
         page.context.clear_cookies()
-        page.goto(f"{url}/wishes/?class={class_code}")
+        page.goto(f"{url}/wishes/#{class_code}")  # the QR code: the class code in the fragment, filled in by wishes.js
         assert page.get_by_label("Klassencode").input_value() == class_code
         page.get_by_label("Ihr persönlicher Code").fill(codes[name].lower())
         page.get_by_role("button", name="Weiter").click()

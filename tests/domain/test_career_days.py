@@ -109,7 +109,7 @@ def test_update_cannot_drop_a_round_with_booked_offers(coordinator_and_programme
 def test_update_cannot_lower_the_limit_below_registered_students(coordinator_and_programme):
     coordinator, programme = coordinator_and_programme
     day = create_career_day(coordinator, programme, **settings(max_students=100))
-    school = f.make_organisation(OrganisationKind.school)
+    school = f.make_organisation(OrganisationKind.school, partner_of=programme.agency)
     register_class(coordinator, day, school, name="9a", grade=9, headcount=25, first_round=None, last_round=None,
                    teacher_name=None, now=NOW)
     with pytest.raises(DomainError, match="25 students") as error:
@@ -132,12 +132,12 @@ def test_deadline_passed_message_names_the_deadline_and_coordinators_are_exempt(
 def test_progress_counts_offers_seats_classes_rosters_and_wishes_per_school_and_round(coordinator_and_programme):
     coordinator, programme = coordinator_and_programme
     day = create_career_day(coordinator, programme, **settings(wishes_count=3))
-    company = f.make_organisation(OrganisationKind.company)
+    company = f.make_organisation(OrganisationKind.company, partner_of=programme.agency)
     for title, rounds in (("Kfz", [1, 2, 3]), ("Pflege", [1, 2]), ("Bank", [2, 3])):
         book_offer(coordinator, day, company, title=title, description=None, occupational_field=None,
                    round_positions=rounds, seats=10, min_size=0, min_grade=None, max_grade=None, room_wish=None, now=NOW)
-    alpha = f.make_organisation(OrganisationKind.school, name="Alpha-Schule")
-    beta = f.make_organisation(OrganisationKind.school, name="Beta-Schule")
+    alpha = f.make_organisation(OrganisationKind.school, name="Alpha-Schule", partner_of=programme.agency)
+    beta = f.make_organisation(OrganisationKind.school, name="Beta-Schule", partner_of=programme.agency)
     early = register_class(coordinator, day, alpha, name="9a", grade=9, headcount=20, first_round=1, last_round=2,
                            teacher_name=None, now=NOW)
     register_class(coordinator, day, beta, name="10b", grade=10, headcount=15, first_round=2, last_round=None,

@@ -9,7 +9,7 @@ from scheduler_app.domain import accounts, invitations
 from scheduler_app.domain.errors import DomainError, NotAllowed
 from scheduler_app.domain.invitations import InvitationGone, InvitationUnknown
 from scheduler_app.models import AuditEntry, Invitation, Membership, OrganisationKind, OutgoingMail, User
-from tests.factories import PASSWORD, make_coordinator, make_organisation, make_school_contact, make_user
+from tests.factories import PASSWORD, agency_of, make_coordinator, make_organisation, make_partner, make_school_contact, make_user
 
 NOW = datetime(2027, 1, 10, 9, 0)
 TTL = timedelta(days=14)
@@ -19,6 +19,7 @@ BASE_URL = "https://bo.example.org"
 def _invite(db_session, email="lehrerin@schule.example", name="Frau Meyer", organisation=None, now=NOW):
     coordinator = make_coordinator()
     school = organisation or make_organisation(OrganisationKind.school)
+    make_partner(agency_of(coordinator), school)
     return invitations.invite(coordinator, school, email, name, now, TTL, BASE_URL)
 
 
@@ -52,11 +53,23 @@ def test_only_coordinators_may_invite(db_session):
 
 
 def test_inviting_a_current_contact_again_is_refused_next_to_the_email(db_session):
-    school = make_organisation(OrganisationKind.school)
+    coordinator = make_coordinator()
+    school = make_organisation(OrganisationKind.school, partner_of=agency_of(coordinator))
     make_school_contact(school, email="da@example.org")
     with pytest.raises(DomainError) as caught:
-        invitations.invite(make_coordinator(), school, "DA@example.org", "Schon Da", NOW, TTL, BASE_URL)
+        invitations.invite(coordinator, school, "DA@example.org", "Schon Da", NOW, TTL, BASE_URL)
     assert caught.value.field == "email"
+
+
+def test_a_coordinator_of_another_agency_may_neither_invite_to_nor_revoke_for_an_organisation(db_session):
+    """Inviting oneself as contact of another agency's school would open its students' personal codes."""
+    invitation, _token = _invite(db_session)
+    outsider = make_coordinator()
+    with pytest.raises(NotAllowed):
+        invitations.invite(outsider, invitation.organisation, "ich@andere-agentur.example", "Ich", NOW, TTL, BASE_URL)
+    with pytest.raises(NotAllowed):
+        invitations.revoke(outsider, invitation, NOW)
+    assert invitation.revoked_at is None
 
 
 def test_a_new_invitation_replaces_the_pending_one_for_the_same_person(db_session):
@@ -157,7 +170,7 @@ def test_an_existing_account_with_a_password_keeps_it_and_is_not_signed_in_by_th
 
 def test_a_revoked_invitation_cannot_be_redeemed(db_session):
     invitation, token = _invite(db_session)
-    invitations.revoke(make_coordinator(), invitation, NOW)
+    invitations.revoke(invitation.invited_by, invitation, NOW)
     with pytest.raises(InvitationGone, match="withdrawn"):
         invitations.redeem(token, NOW)
 

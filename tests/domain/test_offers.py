@@ -25,7 +25,7 @@ def fields(**overrides) -> dict:
 @pytest.fixture
 def setup(db_session):
     day = f.make_career_day(booking_deadline=datetime(2027, 2, 20, 18, 0))
-    company = f.make_organisation(OrganisationKind.company)
+    company = f.make_organisation(OrganisationKind.company, partner_of=day.programme.agency)
     return day, company, f.make_company_contact(company)
 
 

@@ -8,6 +8,8 @@ from sqlalchemy import func, select
 
 from scheduler_app.domain.errors import DomainError, NotAllowed
 from scheduler_app.domain.rosters import FileRowsError, import_contact_list, read_contact_list, read_roster
+from scheduler_app.domain.organisations import REGISTERED_ELSEWHERE
+from scheduler_app.domain.scope import works_with
 from scheduler_app.extensions import db
 from scheduler_app.models import Invitation, Organisation, OrganisationKind, OutgoingMail
 from tests import factories as f
@@ -125,22 +127,35 @@ def test_a_contact_list_without_the_columns_is_refused():
 
 def test_import_creates_missing_organisations_and_invites_each_contact(db_session):
     coordinator = f.make_coordinator()
-    existing = f.make_organisation(OrganisationKind.company, name="Hellweg Logistik GmbH")
+    agency = f.agency_of(coordinator)
+    existing = f.make_organisation(OrganisationKind.company, name="Hellweg Logistik GmbH", partner_of=agency)
     rows = read_contact_list("kontakte.csv", CONTACTS.encode())
-    invited = import_contact_list(coordinator, rows, NOW, "https://bo.example", timedelta(days=14))
+    invited = import_contact_list(coordinator, agency.id, rows, NOW, "https://bo.example", timedelta(days=14))
     assert [(inv.organisation.name, inv.email) for inv, _ in invited] == [
         ("Gymnasium Carolinum", "becker@carolinum.de"), ("Hellweg Logistik GmbH", "yilmaz@hellweg.example")]
     assert invited[1][0].organisation is existing
+    assert works_with(coordinator, invited[0][0].organisation)  # the new school works with the agency
     assert db.session.scalar(select(func.count(OutgoingMail.id))) == 2
+
+
+def test_import_refuses_an_organisation_that_works_only_with_another_agency(db_session):
+    """Otherwise a coordinator could import themselves as contact of another agency's school."""
+    coordinator = f.make_coordinator()
+    f.make_organisation(OrganisationKind.company, name="Hellweg Logistik GmbH", partner_of=f.make_organisation(OrganisationKind.agency))
+    rows = read_contact_list("kontakte.csv", CONTACTS.encode())
+    with pytest.raises(FileRowsError) as error:
+        import_contact_list(coordinator, f.agency_of(coordinator).id, rows, NOW, "https://bo.example", timedelta(days=14))
+    assert [(p.row, p.message) for p in error.value.problems] == [(3, REGISTERED_ELSEWHERE)]
+    assert db.session.scalar(select(func.count(Invitation.id))) == 0
 
 
 def test_import_keeps_nothing_when_one_row_is_refused(db_session):
     coordinator = f.make_coordinator()
-    company = f.make_organisation(OrganisationKind.company, name="Hellweg Logistik GmbH")
+    company = f.make_organisation(OrganisationKind.company, name="Hellweg Logistik GmbH", partner_of=f.agency_of(coordinator))
     f.make_company_contact(company, email="yilmaz@hellweg.example")
     rows = read_contact_list("kontakte.csv", CONTACTS.encode())
     with pytest.raises(FileRowsError) as error:
-        import_contact_list(coordinator, rows, NOW, "https://bo.example", timedelta(days=14))
+        import_contact_list(coordinator, f.agency_of(coordinator).id, rows, NOW, "https://bo.example", timedelta(days=14))
     assert [p.row for p in error.value.problems] == [3]
     assert db.session.scalar(select(Organisation.id).where(Organisation.name == "Gymnasium Carolinum")) is None
     assert db.session.scalar(select(func.count(Invitation.id))) == 0
@@ -152,5 +167,5 @@ def test_import_keeps_nothing_when_one_row_is_refused(db_session):
 def test_only_coordinators_import_contact_lists(db_session):
     rows = read_contact_list("kontakte.csv", CONTACTS.encode())
     with pytest.raises(NotAllowed):
-        import_contact_list(f.make_school_contact(), rows, NOW, "https://bo.example", timedelta(days=14))
-    assert db.session.scalar(select(func.count(Organisation.id))) == 1
+        import_contact_list(f.make_school_contact(), f.make_organisation(OrganisationKind.agency).id, rows, NOW, "https://bo.example", timedelta(days=14))
+    assert db.session.scalar(select(func.count(Organisation.id))) == 2  # the contact's school and the agency

@@ -5,7 +5,9 @@ Adding a route? Add a line to ``EXPECTED`` (and, if its URL has a variable that 
 access decision.
 
 The data: objects with id 1 belong to ANOTHER school and ANOTHER company than the signed-in
-contacts (so a contact opening them must get 404), and to the signed-in coordinator's agency.
+contacts (so a contact opening them must get 404), and to the signed-in coordinator's agency;
+``other_coordinator`` coordinates another agency, which works with none of them (every coordinator
+route with an id answers 404 for them, and lists show them nothing of the first agency).
 GET routes are requested with GET; POST-only routes with an empty POST (CSRF is off here; see
 ``test_csrf.py`` for the token check).
 """
@@ -35,78 +37,78 @@ from tests.factories import (
     make_school_contact,
 )
 
-ROLES = ("anonymous", "coordinator", "school", "company")
+ROLES = ("anonymous", "coordinator", "other_coordinator", "school", "company")
 LOGIN = "login"  # 302 to the sign-in page
 
 # endpoint: {role: expected status, or LOGIN}
 EXPECTED: dict[str, dict[str, int | str]] = {
     # public and auth
-    "public.home": {"anonymous": 200, "coordinator": 302, "school": 302, "company": 302},
-    "public.set_language": {"anonymous": 302, "coordinator": 302, "school": 302, "company": 302},
-    "auth.login": {"anonymous": 200, "coordinator": 302, "school": 302, "company": 302},
-    "auth.logout": {"anonymous": LOGIN, "coordinator": 302, "school": 302, "company": 302},
-    "auth.password": {"anonymous": LOGIN, "coordinator": 200, "school": 200, "company": 200},
-    "auth.invitation": {"anonymous": 200, "coordinator": 200, "school": 200, "company": 200},
+    "public.home": {"anonymous": 200, "coordinator": 302, "other_coordinator": 302, "school": 302, "company": 302},
+    "public.set_language": {"anonymous": 302, "coordinator": 302, "other_coordinator": 302, "school": 302, "company": 302},
+    "auth.login": {"anonymous": 200, "coordinator": 302, "other_coordinator": 302, "school": 302, "company": 302},
+    "auth.logout": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 302, "school": 302, "company": 302},
+    "auth.password": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 200, "school": 200, "company": 200},
+    "auth.invitation": {"anonymous": 200, "coordinator": 200, "other_coordinator": 200, "school": 200, "company": 200},
     # coordinator
-    "coordinator.dashboard": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
-    "coordinator.organisations": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
-    "coordinator.organisation_new": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
-    "coordinator.organisation": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
-    "coordinator.invitation_create": {"anonymous": LOGIN, "coordinator": 422, "school": 403, "company": 403},
-    "coordinator.invitation_revoke": {"anonymous": LOGIN, "coordinator": 302, "school": 403, "company": 403},
-    "coordinator.new_programme": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
-    "coordinator.programme": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
+    "coordinator.dashboard": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 200, "school": 403, "company": 403},
+    "coordinator.organisations": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 200, "school": 403, "company": 403},
+    "coordinator.organisation_new": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 200, "school": 403, "company": 403},
+    "coordinator.organisation": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.invitation_create": {"anonymous": LOGIN, "coordinator": 422, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.invitation_revoke": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.new_programme": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 200, "school": 403, "company": 403},
+    "coordinator.programme": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
     # coordinator: career days and allocations (allocation 1 is done, with assignment 1; print pages
     # redirect to the day until an allocation is published)
-    "coordinator.new_career_day": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
-    "coordinator.career_day": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
-    "coordinator.edit_career_day": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
-    "coordinator.invite_contacts": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
-    "coordinator.start_allocation": {"anonymous": LOGIN, "coordinator": 302, "school": 403, "company": 403},
-    "coordinator.allocation": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
-    "coordinator.allocation_progress": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
-    "coordinator.move_student": {"anonymous": LOGIN, "coordinator": 422, "school": 403, "company": 403},
-    "coordinator.unlock_assignment": {"anonymous": LOGIN, "coordinator": 302, "school": 403, "company": 403},
-    "coordinator.resolve_allocation": {"anonymous": LOGIN, "coordinator": 302, "school": 403, "company": 403},
-    "coordinator.publish_allocation": {"anonymous": LOGIN, "coordinator": 302, "school": 403, "company": 403},
-    "coordinator.allocation_instance": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
-    "coordinator.allocation_result": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
-    "coordinator.allocation_csv": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
-    "coordinator.allocation_xlsx": {"anonymous": LOGIN, "coordinator": 200, "school": 403, "company": 403},
-    "coordinator.print_route_sheets": {"anonymous": LOGIN, "coordinator": 302, "school": 403, "company": 403},
-    "coordinator.print_door_lists": {"anonymous": LOGIN, "coordinator": 302, "school": 403, "company": 403},
+    "coordinator.new_career_day": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.career_day": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.edit_career_day": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.invite_contacts": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.start_allocation": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.allocation": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.allocation_progress": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.move_student": {"anonymous": LOGIN, "coordinator": 422, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.unlock_assignment": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.resolve_allocation": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.publish_allocation": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.allocation_instance": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.allocation_result": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.allocation_csv": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.allocation_xlsx": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.print_route_sheets": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.print_door_lists": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
     # school contact
-    "school.dashboard": {"anonymous": LOGIN, "coordinator": 403, "school": 200, "company": 403},
+    "school.dashboard": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 200, "company": 403},
     # company contact
-    "company.dashboard": {"anonymous": LOGIN, "coordinator": 403, "school": 403, "company": 200},
+    "company.dashboard": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 403, "company": 200},
     # school contact: career days (web/school/career_days.py); id 1 = another school's class/student → 404
-    "school.career_day": {"anonymous": LOGIN, "coordinator": 403, "school": 200, "company": 403},
-    "school.register_class": {"anonymous": LOGIN, "coordinator": 403, "school": 200, "company": 403},
-    "school.edit_class": {"anonymous": LOGIN, "coordinator": 403, "school": 404, "company": 403},
-    "school.remove_class": {"anonymous": LOGIN, "coordinator": 403, "school": 404, "company": 403},
-    "school.class_roster": {"anonymous": LOGIN, "coordinator": 403, "school": 404, "company": 403},
-    "school.add_students": {"anonymous": LOGIN, "coordinator": 403, "school": 404, "company": 403},
-    "school.upload_roster": {"anonymous": LOGIN, "coordinator": 403, "school": 404, "company": 403},
-    "school.rename_student": {"anonymous": LOGIN, "coordinator": 403, "school": 404, "company": 403},
-    "school.remove_student": {"anonymous": LOGIN, "coordinator": 403, "school": 404, "company": 403},
-    "school.class_sheet": {"anonymous": LOGIN, "coordinator": 403, "school": 404, "company": 403},
-    "school.student_wishes": {"anonymous": LOGIN, "coordinator": 403, "school": 404, "company": 403},
-    "school.class_list": {"anonymous": LOGIN, "coordinator": 403, "school": 404, "company": 403},
-    "school.route_sheets": {"anonymous": LOGIN, "coordinator": 403, "school": 404, "company": 403},
+    "school.career_day": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 200, "company": 403},
+    "school.register_class": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 200, "company": 403},
+    "school.edit_class": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 404, "company": 403},
+    "school.remove_class": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 404, "company": 403},
+    "school.class_roster": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 404, "company": 403},
+    "school.add_students": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 404, "company": 403},
+    "school.upload_roster": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 404, "company": 403},
+    "school.rename_student": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 404, "company": 403},
+    "school.remove_student": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 404, "company": 403},
+    "school.class_sheet": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 404, "company": 403},
+    "school.student_wishes": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 404, "company": 403},
+    "school.class_list": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 404, "company": 403},
+    "school.route_sheets": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 404, "company": 403},
     # company contact: career days (web/company/career_days.py); door lists before publication → back (302)
-    "company.career_days": {"anonymous": LOGIN, "coordinator": 403, "school": 403, "company": 200},
-    "company.career_day": {"anonymous": LOGIN, "coordinator": 403, "school": 403, "company": 200},
-    "company.book_offer": {"anonymous": LOGIN, "coordinator": 403, "school": 403, "company": 200},
-    "company.edit_offer": {"anonymous": LOGIN, "coordinator": 403, "school": 403, "company": 404},
-    "company.withdraw_offer": {"anonymous": LOGIN, "coordinator": 403, "school": 403, "company": 404},
-    "company.door_lists": {"anonymous": LOGIN, "coordinator": 403, "school": 403, "company": 302},
-    "company.door_lists_csv": {"anonymous": LOGIN, "coordinator": 403, "school": 403, "company": 302},
+    "company.career_days": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 403, "company": 200},
+    "company.career_day": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 403, "company": 200},
+    "company.book_offer": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 403, "company": 200},
+    "company.edit_offer": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 403, "company": 404},
+    "company.withdraw_offer": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 403, "company": 404},
+    "company.door_lists": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 403, "company": 302},
+    "company.door_lists_csv": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 403, "company": 302},
     # student wishes (web/student.py): no account; without the codes every page leads to the sign-in form
-    "student.sign_in": {"anonymous": 200, "coordinator": 200, "school": 200, "company": 200},
-    "student.choose": {"anonymous": 302, "coordinator": 302, "school": 302, "company": 302},
-    "student.confirmation": {"anonymous": 302, "coordinator": 302, "school": 302, "company": 302},
-    "student.route_sheet": {"anonymous": 302, "coordinator": 302, "school": 302, "company": 302},
-    "student.sign_out": {"anonymous": 302, "coordinator": 302, "school": 302, "company": 302},
+    "student.sign_in": {"anonymous": 200, "coordinator": 200, "other_coordinator": 200, "school": 200, "company": 200},
+    "student.choose": {"anonymous": 302, "coordinator": 302, "other_coordinator": 302, "school": 302, "company": 302},
+    "student.confirmation": {"anonymous": 302, "coordinator": 302, "other_coordinator": 302, "school": 302, "company": 302},
+    "student.route_sheet": {"anonymous": 302, "coordinator": 302, "other_coordinator": 302, "school": 302, "company": 302},
+    "student.sign_out": {"anonymous": 302, "coordinator": 302, "other_coordinator": 302, "school": 302, "company": 302},
 }
 
 # URL variables that are not integer ids; "{token}" is replaced by a pending invitation's token.
@@ -135,13 +137,15 @@ def world(app):
                                                  offer_id=offer.id, locked=True))
         db.session.add(allocation)
         make_employer_event(company=other_company)
+        other_coordinator = make_coordinator(email="andere@agentur.example")
         school_contact = make_school_contact()
         company_contact = make_company_contact()
         own_class = make_school_class(career_day, school=school_contact.schools[0])
         _invitation, token = invitations.invite(coordinator, other_school, "neu@schule.example", "Neue Person",
                                                 utc_now(), timedelta(days=14), "http://localhost")
         db.session.commit()
-        return {"users": {"coordinator": coordinator.id, "school": school_contact.id, "company": company_contact.id},
+        return {"users": {"coordinator": coordinator.id, "other_coordinator": other_coordinator.id,
+                          "school": school_contact.id, "company": company_contact.id},
                 "token": token, "own_class": own_class.id}
 
 
@@ -211,3 +215,15 @@ def test_a_contact_looking_up_another_schools_object_gets_404_and_their_own_obje
         with pytest.raises(NotFound):
             get_owned_or_404(SchoolClass, 999, school_of)
         assert get_owned_or_404(SchoolClass, world["own_class"], school_of).id == world["own_class"]
+
+
+def test_a_coordinator_of_another_agency_sees_nothing_of_the_first_agencys_organisations(app, world):
+    """Lists answer 200 for them (see EXPECTED), but hold none of the schools, companies, people or
+    pending invitations the first agency works with."""
+    client = _client_for(app, "other_coordinator", world)
+    for url in ("/coordinator/organisations", "/coordinator/"):
+        page = client.get(url).text
+        for name in ("Fremde Schule", "Fremdes Unternehmen", "neu@schule.example", "Neue Person"):
+            assert name not in page, f"{name} on {url}"
+    own = _client_for(app, "coordinator", world).get("/coordinator/organisations").text
+    assert "Fremde Schule" in own and "neu@schule.example" in own  # the first agency does see them

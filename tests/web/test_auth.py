@@ -7,10 +7,10 @@ from sqlalchemy import func, select
 from scheduler_app.domain import accounts, invitations
 from scheduler_app.extensions import db
 from scheduler_app.factory import create_app
-from scheduler_app.models import AuditEntry, Invitation, Organisation, OrganisationKind, OutgoingMail, User
+from scheduler_app.models import AgencyPartner, AuditEntry, Invitation, Organisation, OrganisationKind, OutgoingMail, Role, User
 from scheduler_app.models_base import utc_now
 from tests.conftest import TEST_DATABASE_URL, settings
-from tests.factories import PASSWORD, make_coordinator, make_organisation, make_school_contact, make_user
+from tests.factories import PASSWORD, agency_of, make_coordinator, make_organisation, make_school_contact, make_user
 
 
 def _make(app, factory, *args, **kwargs):
@@ -26,7 +26,7 @@ def _invite(app, email="lehrer@schule.example", name="Herr Schulz", organisation
     """An invitation of a new school contact; returns (invitation id, raw token)."""
     with app.app_context():
         coordinator = make_coordinator()
-        school = make_organisation(OrganisationKind.school, name=organisation_name)
+        school = make_organisation(OrganisationKind.school, name=organisation_name, partner_of=agency_of(coordinator))
         invitation, token = invitations.invite(coordinator, school, email, name, now or utc_now(), ttl, "http://localhost")
         db.session.commit()
         return invitation.id, token
@@ -231,6 +231,15 @@ def _sign_in_coordinator(app, auth):
     auth.login("k@agentur.example", PASSWORD)
 
 
+def _partner(app, kind, **fields) -> int:
+    """An organisation that works with the signed-in coordinator's agency; returns its id."""
+    with app.app_context():
+        coordinator = db.session.scalar(select(User).where(User.email == "k@agentur.example"))
+        organisation = make_organisation(kind, partner_of=agency_of(coordinator), **fields)
+        db.session.commit()
+        return organisation.id
+
+
 def test_coordinator_registers_a_school_and_sees_it_listed(app, client, auth):
     _sign_in_coordinator(app, auth)
     response = client.post("/coordinator/organisations/new", data={"kind": "school", "name": "  Oberschule  Am See ",
@@ -243,13 +252,29 @@ def test_coordinator_registers_a_school_and_sees_it_listed(app, client, auth):
 
 def test_a_duplicate_organisation_name_is_shown_next_to_the_name_field(app, client, auth):
     _sign_in_coordinator(app, auth)
-    _make(app, make_organisation, OrganisationKind.company, name="Stadtwerke Musterstadt")
+    _partner(app, OrganisationKind.company, name="Stadtwerke Musterstadt")
     response = client.post("/coordinator/organisations/new", data={"kind": "company", "name": "stadtwerke musterstadt"})
     assert response.status_code == 422
     assert 'id="name-error"' in response.text
+    assert "gibt es bereits" in response.text
     assert 'value="stadtwerke musterstadt"' in response.text
     with app.app_context():
         assert db.session.scalar(select(func.count(Organisation.id)).where(Organisation.kind == OrganisationKind.company)) == 1
+
+
+def test_registering_a_name_another_agency_works_with_says_so_and_links_nothing(app, client, auth):
+    """Linking by name would let any coordinator take over another agency's school."""
+    _sign_in_coordinator(app, auth)
+    with app.app_context():
+        make_organisation(OrganisationKind.school, name="Gymnasium Carolinum",
+                          partner_of=make_organisation(OrganisationKind.agency))
+        db.session.commit()
+    response = client.post("/coordinator/organisations/new", data={"kind": "school", "name": "Gymnasium Carolinum"})
+    assert response.status_code == 422
+    assert "anderen Koordinierungsstelle" in response.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count(AgencyPartner.id))) == 1
+    assert "Gymnasium Carolinum" not in client.get("/coordinator/organisations").text
 
 
 @pytest.mark.parametrize("data, field", [
@@ -274,7 +299,7 @@ def test_bad_input_when_registering_an_organisation_is_shown_next_to_the_field(a
 
 def test_coordinator_invites_a_contact_sees_the_link_once_and_a_mail_is_queued(app, client, auth):
     _sign_in_coordinator(app, auth)
-    school_id = _make(app, make_organisation, OrganisationKind.school, name="Grundschule Ost")
+    school_id = _partner(app, OrganisationKind.school, name="Grundschule Ost")
 
     response = client.post(f"/coordinator/organisations/{school_id}/invitations",
                            data={"name": "Frau Lange", "email": "lange@grundschule.example"})
@@ -300,7 +325,7 @@ def test_coordinator_invites_a_contact_sees_the_link_once_and_a_mail_is_queued(a
 ])
 def test_bad_input_when_inviting_is_shown_next_to_the_field_and_nothing_is_written(app, client, auth, data, field):
     _sign_in_coordinator(app, auth)
-    school_id = _make(app, make_organisation, OrganisationKind.school)
+    school_id = _partner(app, OrganisationKind.school)
     response = client.post(f"/coordinator/organisations/{school_id}/invitations", data=data)
     assert response.status_code == 422
     assert f'id="{field}-error"' in response.text
@@ -313,8 +338,12 @@ def test_bad_input_when_inviting_is_shown_next_to_the_field_and_nothing_is_writt
 
 
 def test_coordinator_withdraws_a_pending_invitation_and_its_link_stops_working(app, client, auth):
-    _sign_in_coordinator(app, auth)
     invitation_id, token = _invite(app)
+    with app.app_context():
+        invitation = db.session.get(Invitation, invitation_id)
+        make_user(agency_of(invitation.invited_by), Role.coordinator, email="k@agentur.example")
+        db.session.commit()
+    auth.login("k@agentur.example", PASSWORD)
     response = client.post(f"/coordinator/invitations/{invitation_id}/revoke")
     assert response.status_code == 302
     with app.app_context():

@@ -23,10 +23,11 @@ def _setup(app) -> dict:
         coordinator = factories.make_coordinator(email=COORDINATOR)
         programme = factories.make_programme(agency=coordinator.memberships[0].organisation, name="BO-Tage 2027")
         other = factories.make_programme(name="Fremdes Programm")
-        venue = Venue(name="Schulzentrum Bramsche", city="Bramsche")
-        db.session.add(venue)
+        venue = Venue(agency_id=programme.agency_id, name="Schulzentrum Bramsche", city="Bramsche")
+        other_venue = Venue(agency_id=other.agency_id, name="Fremde Halle", city="Melle")
+        db.session.add_all([venue, other_venue])
         db.session.commit()
-        return {"programme": programme.id, "other_programme": other.id, "venue": venue.id}
+        return {"programme": programme.id, "other_programme": other.id, "venue": venue.id, "other_venue": other_venue.id}
 
 
 def _form(**overrides) -> dict:
@@ -43,6 +44,19 @@ def _form(**overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def test_a_coordinator_chooses_only_among_their_agencys_venues(app, client, auth):
+    ids = _setup(app)
+    auth.login(COORDINATOR)
+    form_page = client.get(f"/coordinator/programmes/{ids['programme']}/career-days/new").text
+    assert "Schulzentrum Bramsche" in form_page and "Fremde Halle" not in form_page
+
+    response = client.post(f"/coordinator/programmes/{ids['programme']}/career-days/new",
+                           data=_form(venue=str(ids["other_venue"])))
+
+    assert response.status_code == 422
+    assert _career_day_count(app) == 0
 
 
 def _career_day_count(app) -> int:
@@ -110,7 +124,7 @@ def test_bad_career_day_input_is_shown_at_the_field_input_kept_nothing_written(a
     assert 'value="7"' in response.text  # what the user typed is kept
     assert _career_day_count(app) == 0
     with app.app_context():
-        assert db.session.scalar(select(func.count(Venue.id))) == 1
+        assert db.session.scalar(select(func.count(Venue.id))) == 2  # no new venue: the two from _setup
 
 
 def test_a_career_day_in_another_agencys_programme_is_not_found(app, client, auth):

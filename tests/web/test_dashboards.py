@@ -67,10 +67,11 @@ def test_coordinator_sees_career_day_counts_and_what_comes_up(app, client):
 
 def test_coordinator_dashboard_counts_schools_and_companies(app, client):
     with app.app_context():
-        factories.make_coordinator(email="c@example.org")
+        agency = factories.agency_of(factories.make_coordinator(email="c@example.org"))
         for _ in range(2):
-            factories.make_organisation(factories.OrganisationKind.school)
-        factories.make_organisation(factories.OrganisationKind.company)
+            factories.make_organisation(factories.OrganisationKind.school, partner_of=agency)
+        factories.make_organisation(factories.OrganisationKind.company, partner_of=agency)
+        factories.make_organisation(factories.OrganisationKind.school)  # works with another agency only
         db.session.commit()
     _login(client, "c@example.org")
 

@@ -234,7 +234,7 @@ def test_class_sheet_shows_the_wishes_address_its_qr_code_and_every_personal_cod
     page = teacher.get(f"/school/classes/{class_id}/sheet")
 
     assert page.status_code == 200
-    assert "http://localhost/wishes/?class=ABCD2345" in page.text
+    assert "http://localhost/wishes/#ABCD2345" in page.text  # a fragment: never sent to the server
     assert '<svg' in page.text and 'class="qr-code"' in page.text and "<title>QR-Code zur Wunschseite" in page.text
     assert "P0001" in page.text and "P0002" in page.text
     assert "style=" not in page.text  # the CSP forbids inline styles

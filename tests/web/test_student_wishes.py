@@ -46,11 +46,14 @@ def _wishes(app, student_id) -> list[int]:
                                   .order_by(Preference.rank)).all()
 
 
-def test_the_qr_code_address_prefills_the_class_code(client, day):
-    page = client.get("/wishes/?class=KLASSE9B")
+def test_the_sign_in_page_loads_the_script_that_takes_the_class_code_from_the_qr_codes_fragment(client, day):
+    """The QR code opens /wishes/#CLASSCODE: the code never reaches the server (or its access log);
+    static/wishes.js copies it into the form (tests/browser checks it in chromium)."""
+    page = client.get("/wishes/")
 
     assert page.status_code == 200
-    assert 'value="KLASSE9B"' in page.text
+    assert '<script src="/static/wishes.js" defer></script>' in page.text
+    assert 'id="class_code"' in page.text and 'id="personal_code"' in page.text
 
 
 def test_student_signs_in_with_codes_typed_loosely_and_only_their_id_is_kept(client, day):
@@ -58,7 +61,7 @@ def test_student_signs_in_with_codes_typed_loosely_and_only_their_id_is_kept(cli
 
     assert response.status_code == 302 and response.headers["Location"] == "/wishes/choose"
     with client.session_transaction() as session:
-        assert session["student_id"] == day["mia"]
+        assert session["student"] == f"{day['mia']}:0"  # the id and the session version, nothing else
         assert "_user_id" not in session
 
 
@@ -70,7 +73,7 @@ def test_wrong_codes_get_one_generic_message_and_no_session(client, day, class_c
     assert response.status_code == 422
     assert GENERIC in response.text
     with client.session_transaction() as session:
-        assert "student_id" not in session
+        assert "student" not in session
 
 
 def test_signing_in_is_rate_limited(app, day):
@@ -185,7 +188,7 @@ def test_a_removed_student_is_signed_out(app, client, day):
 
     assert response.headers["Location"] == "/wishes/"
     with client.session_transaction() as session:
-        assert "student_id" not in session
+        assert "student" not in session
 
 
 def test_after_publication_the_student_sees_only_their_own_route_sheet(app, client, day):
@@ -213,3 +216,19 @@ def test_signing_out_forgets_the_student(client, day):
     client.post("/wishes/sign-out")
 
     assert client.get("/wishes/choose").headers["Location"] == "/wishes/"
+
+
+def test_a_session_cookie_saved_before_signing_out_no_longer_opens_the_wishes_page(app, day):
+    """Like staff sessions: signing out ends every session of the student, also copies of the cookie."""
+    client = app.test_client()
+    _sign_in(client)
+    saved_cookie = client.get_cookie("session").value
+    assert client.get("/wishes/choose").status_code == 200
+
+    client.post("/wishes/sign-out")
+    replay = app.test_client()
+    replay.set_cookie("session", saved_cookie)
+
+    assert replay.get("/wishes/choose").headers["Location"] == "/wishes/"
+    _sign_in(replay)  # signing in again works and gives a new session
+    assert replay.get("/wishes/choose").status_code == 200

@@ -232,4 +232,4 @@ def door_lists_csv(career_day_id: int):
                              _cell(attendee.student), _cell(attendee.class_name)])
     filename = f"door-lists-{career_day.date:%Y-%m-%d}.csv"
     return Response(buffer.getvalue().encode("utf-8-sig"), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -119,11 +119,8 @@ def allocation(allocation_id: int):
 def allocation_progress(allocation_id: int):
     """What ``static/allocation.js`` polls while a run is queued or running."""
     allocation = _allocation_or_404(allocation_id)
-    response = jsonify(state=allocation.state.value, phase=allocation.phase, phase_label=phase_label(allocation),
-                       progress=round(allocation.progress, 3),
-                       finished=allocation.state not in allocations.ACTIVE_STATES)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return jsonify(state=allocation.state.value, phase=allocation.phase, phase_label=phase_label(allocation),
+                   progress=round(allocation.progress, 3), finished=allocation.state not in allocations.ACTIVE_STATES)
 
 
 @bp.route("/allocations/<int:allocation_id>/move", methods=["POST"])

@@ -63,10 +63,12 @@ class CareerDayForm(FlaskForm):
     retention_until = DateField(_l("Delete students' data after"), validators=[Optional()],
                                 description=_l("Leave empty for 90 days after the day."))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, agency_id: int, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.agency_id = agency_id
+        self.agency_venues = venues.venues_of(agency_id)
         self.venue.choices = ([SelectChoice(NO_VENUE, _l("No venue yet")), SelectChoice(NEW_VENUE, _l("A new venue …"))]
-                              + [SelectChoice(venue.id, venue.address) for venue in venues.all_venues()])
+                              + [SelectChoice(venue.id, venue.address) for venue in self.agency_venues])
         self.rounds_errors: list[str] = []
 
     def validate_venue_name(self, field):
@@ -119,11 +121,11 @@ def _show_error(form: CareerDayForm, error: DomainError) -> None:
 def _venue(form: CareerDayForm, now):
     """The chosen venue; a new one is added in the same transaction as the career day."""
     if form.venue.data == NEW_VENUE:
-        return venues.create_venue(current_user, form.venue_name.data, form.venue_street.data, form.venue_postcode.data,
+        return venues.create_venue(current_user, form.agency_id, form.venue_name.data, form.venue_street.data, form.venue_postcode.data,
                                    form.venue_city.data, now)
     if form.venue.data == NO_VENUE:
         return None
-    return next(venue for venue in venues.all_venues() if venue.id == form.venue.data)
+    return next(venue for venue in form.agency_venues if venue.id == form.venue.data)
 
 
 def _render_form(form: CareerDayForm, programme: Programme, career_day: CareerDay | None):
@@ -136,7 +138,7 @@ def _render_form(form: CareerDayForm, programme: Programme, career_day: CareerDa
 @coordinator_required
 def new_career_day(programme_id: int):
     programme = _programme_or_404(programme_id)
-    form = CareerDayForm()
+    form = CareerDayForm(programme.agency_id)
     if form.validate_on_submit():
         now = utc_now()
         try:
@@ -160,10 +162,10 @@ def new_career_day(programme_id: int):
 def edit_career_day(career_day_id: int):
     career_day = career_day_or_404(career_day_id)
     if request.method == "GET":
-        form = CareerDayForm(obj=career_day, venue=career_day.venue_id or NO_VENUE,
+        form = CareerDayForm(career_day.programme.agency_id, obj=career_day, venue=career_day.venue_id or NO_VENUE,
                              rounds=[{"starts_at": r.starts_at, "ends_at": r.ends_at} for r in career_day.rounds])
     else:
-        form = CareerDayForm()
+        form = CareerDayForm(career_day.programme.agency_id)
     if form.validate_on_submit():
         now = utc_now()
         try:
@@ -206,7 +208,7 @@ def invite_contacts(career_day_id: int):
         upload = form.file.data
         try:
             rows = rosters.read_contact_list(upload.filename or "", upload.read(rosters.MAX_FILE_BYTES + 1))
-            invited = rosters.import_contact_list(current_user, rows, utc_now(), current_app.config["PUBLIC_BASE_URL"],
+            invited = rosters.import_contact_list(current_user, career_day.programme.agency_id, rows, utc_now(), current_app.config["PUBLIC_BASE_URL"],
                                                   current_app.config["INVITATION_TTL"])
         except NotAllowed:
             db.session.rollback()

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Email, Length
 
 from scheduler_app.domain import invitations, organisations
 from scheduler_app.domain.errors import DomainError
+from scheduler_app.domain.scope import works_with
 from scheduler_app.extensions import db
 from scheduler_app.models import Invitation, Organisation, OrganisationKind
 from scheduler_app.models_base import utc_now
@@ -46,8 +47,9 @@ def _show_error(form: FlaskForm, error: DomainError, default_field: str) -> None
 
 
 def _organisation_or_404(organisation_id: int) -> Organisation:
+    """The organisation, if the signed-in coordinator's agencies work with it; 404 otherwise."""
     organisation = db.session.get(Organisation, organisation_id)
-    if organisation is None:
+    if not works_with(current_user, organisation):
         abort(404)
     return organisation
 
@@ -55,7 +57,7 @@ def _organisation_or_404(organisation_id: int) -> Organisation:
 @bp.route("/organisations", endpoint="organisations")
 @coordinator_required
 def organisations_list():
-    grouped = organisations.organisations_by_kind(utc_now())
+    grouped = organisations.organisations_by_kind(current_user, utc_now())
     return render_template("coordinator/organisations.html", grouped=grouped, kind_labels=KIND_LABELS)
 
 
@@ -115,7 +117,7 @@ def invitation_create(organisation_id: int):
 @coordinator_required
 def invitation_revoke(invitation_id: int):
     invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None:
+    if invitation is None or not works_with(current_user, invitation.organisation):
         abort(404)
     try:
         invitations.revoke(current_user, invitation, utc_now())

@@ -276,8 +276,9 @@ def remove_student(student_id: int):
 
 
 def wishes_url(class_code: str) -> str:
-    """The address printed on the class sheet and in its QR code."""
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("student.sign_in", **{"class": class_code})
+    """The address printed on the class sheet and in its QR code: the class code rides in the
+    fragment, which browsers never send to the server (so it stays out of every access log)."""
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("student.sign_in") + "#" + class_code
 
 
 @bp.route("/classes/<int:class_id>/sheet")
