@@ -19,8 +19,9 @@ KEYWORDS = {
     "_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None,
     "DomainError": None, "NotAllowed": None, "N_": None,
 }
-METHOD_MAP = [("scheduler_app/**.py", "python"), ("templates/**.html", "jinja2")]
-OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
+METHOD_MAP = [("scheduler_app/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/mail/**.txt", "jinja2")]
+OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"},
+           "templates/mail/**.txt": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
 
 
 def extract() -> Catalog:

@@ -15,9 +15,10 @@ from sqlalchemy import select, update
 
 from scheduler_app.domain import accounts, audit
 from scheduler_app.domain.errors import N_, DomainError, NotAllowed
+from scheduler_app.domain.mail import queue_mail
 from scheduler_app.domain.scope import works_with
 from scheduler_app.extensions import db
-from scheduler_app.models import Invitation, Membership, Organisation, OrganisationKind, OutgoingMail, Role, User
+from scheduler_app.models import Invitation, Membership, Organisation, OrganisationKind, Role, User
 
 NAME_MAX_LENGTH = 200
 EMAIL_MAX_LENGTH = 254
@@ -39,25 +40,6 @@ def hash_token(token: str) -> str:
 
 def invitation_link(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/auth/invitation/{token}"
-
-
-def _mail_body(invitation: Invitation, inviter: User, link: str) -> str:
-    # The domain has no request locale; the mail carries both languages, German first.
-    organisation = invitation.organisation.name
-    expires = invitation.expires_at.strftime("%d.%m.%Y")
-    return (
-        f"Guten Tag {invitation.name},\n\n"
-        f"{inviter.name} hat Sie als Ansprechperson für „{organisation}“ eingeladen.\n"
-        f"Mit diesem persönlichen Link melden Sie sich an (einmal verwendbar, gültig bis {expires}):\n\n"
-        f"{link}\n\n"
-        "Bitte geben Sie den Link nicht weiter.\n\n"
-        "---\n\n"
-        f"Hello {invitation.name},\n\n"
-        f"{inviter.name} has invited you as contact of “{organisation}”.\n"
-        f"Sign in with this personal link (single use, valid until {expires}):\n\n"
-        f"{link}\n\n"
-        "Please do not pass the link on.\n"
-    )
 
 
 def invite(actor: User, organisation: Organisation, email: str, name: str, now: datetime, ttl: timedelta,
@@ -95,12 +77,9 @@ def invite(actor: User, organisation: Organisation, email: str, name: str, now: 
                             role=Role.contact, invited_by=actor, created_at=now, expires_at=now + ttl)
     db.session.add(invitation)
     db.session.flush()
-    db.session.add(OutgoingMail(
-        recipient=email,
-        subject=f"Einladung: Ansprechperson für {organisation.name} / Invitation: contact of {organisation.name}",
-        body=_mail_body(invitation, actor, invitation_link(base_url, token)),
-        created_at=now,
-    ))
+    queue_mail(email, "invitation", {"name": name, "inviter": actor.name, "organisation": organisation.name,
+                                     "expires_at": invitation.expires_at, "link": invitation_link(base_url, token)},
+               now, locale=existing.locale if existing is not None else None)
     audit.record(actor, "invitation.create", invitation, now, email=email, organisation_id=organisation.id)
     db.session.flush()
     return invitation, token
