@@ -7,8 +7,6 @@ links before people click them; only :func:`redeem` uses it up.
 """
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -16,6 +14,7 @@ from sqlalchemy import select, update
 from scheduler_app.domain import accounts, audit
 from scheduler_app.domain.errors import N_, DomainError, NotAllowed
 from scheduler_app.domain.mail import queue_mail
+from scheduler_app.domain.tokens import hash_token, new_token
 from scheduler_app.domain.scope import works_with
 from scheduler_app.extensions import db
 from scheduler_app.models import Invitation, Membership, Organisation, OrganisationKind, Role, User
@@ -32,10 +31,6 @@ class InvitationUnknown(DomainError):
 
 class InvitationGone(DomainError):
     """The invitation existed but can no longer be used (expired, used or revoked)."""
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def invitation_link(base_url: str, token: str) -> str:
@@ -72,7 +67,7 @@ def invite(actor: User, organisation: Organisation, email: str, name: str, now: 
     ):
         earlier.revoked_at = now
 
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     invitation = Invitation(token_hash=hash_token(token), email=email, name=name, organisation=organisation,
                             role=Role.contact, invited_by=actor, created_at=now, expires_at=now + ttl)
     db.session.add(invitation)
