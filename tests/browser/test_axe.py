@@ -33,7 +33,11 @@ from tests.web.test_accessibility import FUTURE_DAY, populate, seed_urls
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 WCAG_21_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_21_A_AA}, "resultTypes": ["violations"]}
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_21_A_AA}, "resultTypes": ["violations", "incomplete"]}
+# axe only asks for a review of an id given twice when aria-describedby names it (of the two, only the
+# first is read out); here that counts as a violation. Other "incomplete" results (mostly contrast over
+# text scrolled out of a table's view) are not failures.
+COUNTED_WHEN_INCOMPLETE = {"duplicate-id-aria"}
 VIEWPORTS = {
     "phone": {"viewport": PHONE_VIEWPORT, "is_mobile": True, "has_touch": True},
     "desktop": {"viewport": {"width": 1280, "height": 900}},
@@ -174,7 +178,9 @@ class Audit:
         """axe on the page as shown, with every <details> opened so what it hides is checked too."""
         self.pages[key] = status
         self.page.evaluate(OPEN_DETAILS)
-        for violation in self.axe.run(self.page, options=AXE_OPTIONS).response["violations"]:
+        results = self.axe.run(self.page, options=AXE_OPTIONS).response
+        unsure = [result for result in results["incomplete"] if result["id"] in COUNTED_WHEN_INCOMPLETE]
+        for violation in results["violations"] + unsure:
             for node in violation["nodes"]:
                 self.violations.append(f"{key} [{status}]: {violation['id']} ({violation['impact']}) "
                                        f"{' '.join(map(str, node['target']))} — {violation['help']}")
@@ -246,9 +252,6 @@ def sign_in_with_two_errors_at_one_field(audit: Audit) -> None:
     with page.expect_navigation() as navigation:
         page.locator("main button[type=submit]").click()
     audit.check(f"POST sign-in, two errors at one field → {page_key(page.url)}", navigation.value.status)
-    # axe lists an id given twice under aria-describedby only as "needs review", so it is counted here
-    errors = page.locator("[id=email-error]").all_inner_texts()
-    assert len(errors) == 1, f"id=email-error given {len(errors)} times: {errors}"
 
 
 # Form states that an empty submission does not reach, filled in as a person would.
