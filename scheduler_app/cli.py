@@ -266,7 +266,35 @@ def start(host: str, port: int, jobs: bool) -> None:
             job_process.wait(timeout=10)
 
 
+feeds_group = AppGroup("feeds", help="Calendar feeds.")
+
+
+@feeds_group.command("list")
+@click.option("--organisation", "organisation_id", type=click.IntRange(1, 2**31 - 1), default=None,
+              help="Only the feeds of this organisation (an agency, school or company id).")
+def list_feeds(organisation_id: int | None) -> None:
+    """One line per feed: kind, owner, absolute URL (from PUBLIC_BASE_URL), tab-separated.
+
+    Makes the private links it needs (their tokens are derived, never stored), so a coordinator can
+    pass links on by hand; an existing link is printed as it is, never renewed."""
+    from flask import current_app
+    from flask_babel import force_locale
+
+    from scheduler_app.domain import feeds
+    from scheduler_app.web.feeds import token_key
+
+    base_url, key, now = current_app.config["PUBLIC_BASE_URL"].rstrip("/"), token_key(), utc_now()
+    lines = []
+    with force_locale("de"):
+        for owner in feeds.feed_owners(organisation_id):
+            feed = feeds.feed_for(owner.kind, owner.owner_id, key, now)
+            lines.append(f"{owner.kind.value}\t{owner.label}\t{base_url}{feeds.feed_path(feed, key, owner.name)}")
+    db.session.commit()
+    for line in lines:
+        click.echo(line)
+
+
 def register(app: Flask) -> None:
-    for group in (users, i18n, careerday, jobs, demo_group):
+    for group in (users, i18n, careerday, jobs, demo_group, feeds_group):
         app.cli.add_command(group)
     app.cli.add_command(start)

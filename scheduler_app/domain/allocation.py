@@ -29,7 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from scheduler_app.domain import audit
-from scheduler_app.domain.career_days import is_coordinator_of
+from scheduler_app.domain.career_days import bump_calendar_sequence, is_coordinator_of
 from scheduler_app.domain.errors import DomainError, NotAllowed
 from scheduler_app.domain.seats import release_allocation_seat, take_allocation_seat
 from scheduler_app.extensions import db
@@ -546,5 +546,6 @@ def publish(actor: User | None, allocation: Allocation, now: datetime) -> Career
     career_day.published_allocation = allocation
     career_day.published_at = now
     db.session.flush()
+    bump_calendar_sequence(career_day)  # students', classes' and companies' calendars now show the programme
     audit.record(actor, "allocation.publish", allocation, now, career_day=career_day.id)
     return career_day

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date as date_type
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import distinct, func, select, update
 
 from scheduler_app.domain import audit
 from scheduler_app.domain.dashboards import wall_clock as local_time
@@ -48,6 +48,16 @@ def coordinates(actor, programme: Programme) -> bool:
 
 def is_coordinator_of(actor, career_day: CareerDay) -> bool:
     return coordinates(actor, career_day.programme)
+
+
+def bump_calendar_sequence(career_day: CareerDay) -> None:
+    """The day's times, places or published programme changed: calendar clients must update its
+    events (they compare SEQUENCE). Counted in SQL, so simultaneous changes never lose a step."""
+    db.session.execute(
+        update(CareerDay).where(CareerDay.id == career_day.id)
+        .values(calendar_sequence=CareerDay.calendar_sequence + 1, updated_at=CareerDay.updated_at)  # the caller stamps it
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def take_part(career_day: CareerDay, organisation: Organisation, now: datetime) -> None:
@@ -209,6 +219,7 @@ def update_career_day(actor: User, career_day: CareerDay, *, name: str, date: da
     if dropped and any((c.first_round or 0) > len(rounds) or (c.last_round or 0) > len(rounds) for c in career_day.classes):
         raise DomainError("Classes are registered for round %(n)d, so it cannot be removed.", field="rounds",
                           n=dropped[0].position)
+    before = (career_day.date, career_day.venue_id, [(r.starts_at, r.ends_at) for r in career_day.rounds])
     for round_ in dropped:
         career_day.rounds.remove(round_)
     existing = {r.position: r for r in career_day.rounds}
@@ -223,6 +234,8 @@ def update_career_day(actor: User, career_day: CareerDay, *, name: str, date: da
     career_day.slots_per_student, career_day.max_students = slots_per_student, max_students
     career_day.retention_until, career_day.updated_at = retention_until, now
     db.session.flush()
+    if before != (career_day.date, career_day.venue_id, [(r.starts_at, r.ends_at) for r in career_day.rounds]):
+        bump_calendar_sequence(career_day)
     audit.record(actor, "career_day.update", career_day, now, name=name, date=date.isoformat(), rounds=len(rounds))
     return career_day
 

@@ -21,7 +21,13 @@ import segno
 from sqlalchemy import func, select
 
 from scheduler_app.domain import audit, wishes
-from scheduler_app.domain.career_days import Deadline, check_deadline, is_contact_or_coordinator, take_part
+from scheduler_app.domain.career_days import (
+    Deadline,
+    bump_calendar_sequence,
+    check_deadline,
+    is_contact_or_coordinator,
+    take_part,
+)
 from scheduler_app.domain.errors import DomainError, NotAllowed
 from scheduler_app.domain.seats import release_career_day_places, take_career_day_places
 from scheduler_app.extensions import db
@@ -136,9 +142,12 @@ def update_class(actor: User, school_class: SchoolClass, *, name: str, grade: in
     if delta < 0:
         release_career_day_places(career_day.id, -delta)
     school_class.name, school_class.grade, school_class.headcount = fields["name"], grade, headcount
+    moved = (school_class.first_round, school_class.last_round) != (first_round, last_round)
     school_class.first_round, school_class.last_round = first_round, last_round
     school_class.teacher_name = fields["teacher_name"]
     db.session.flush()
+    if moved:
+        bump_calendar_sequence(career_day)  # the class's arrival or departure moved in its calendar
     dropped = wishes.drop_ineligible_wishes(school_class)
     audit.record(actor, "class.update", school_class, now, name=school_class.name, headcount=headcount,
                  students_to_rank_again=dropped)

@@ -15,6 +15,7 @@ from scheduler_app.models.career_day import (
     Slot,
     Student,
 )
+from scheduler_app.models.feed import CalendarFeed, FeedKind
 from scheduler_app.models.employer_event import EmployerEvent, EmployerEventKind, EventRegistration, RegistrationStatus
 from scheduler_app.models.organisation import (
     AgencyPartner,
@@ -32,8 +33,8 @@ from scheduler_app.models.programme import Programme, Room, Venue
 
 __all__ = [
     "AgencyPartner", "Alliance", "AllianceDelegate", "AllianceMeeting", "AllianceMember", "Allocation", "AllocationSlot",
-    "AllocationState", "Assignment", "AuditEntry", "CandidateDate", "CareerDay", "EmployerEvent",
-    "EmployerEventKind", "EventRegistration", "Exclusion", "Invitation", "InvitationReply", "Membership",
+    "AllocationState", "Assignment", "AuditEntry", "CalendarFeed", "CandidateDate", "CareerDay", "EmployerEvent",
+    "EmployerEventKind", "EventRegistration", "Exclusion", "FeedKind", "Invitation", "InvitationReply", "Membership",
     "MeetingInvitation", "Offer", "Organisation", "OrganisationKind", "OutgoingMail", "PollAnswer", "PollVote",
     "Preference", "Programme", "RegistrationStatus", "Role", "Room", "Round", "SchoolClass", "Slot", "Student",
     "User", "Venue",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text, Time, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text, Time, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduler_app.extensions import db
@@ -43,6 +43,9 @@ class CareerDay(db.Model):
     )
     published_at: Mapped[datetime | None]
     retention_until: Mapped[date | None] = mapped_column(Date)  # students' data is deleted after this day
+    # Raised whenever the day's date, times or places change (and at every publication): calendar
+    # clients update an event only when its SEQUENCE rises.
+    calendar_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
 
@@ -74,6 +77,7 @@ class Round(db.Model):
     position: Mapped[int]  # 1, 2, … in time order
     starts_at: Mapped[time] = mapped_column(Time)
     ends_at: Mapped[time] = mapped_column(Time)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now, server_default=func.now())  # feeds: LAST-MODIFIED
 
     career_day: Mapped[CareerDay] = relationship(back_populates="rounds")
 
@@ -127,6 +131,7 @@ class Slot(db.Model):
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
     capacity: Mapped[int]
     min_size: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now, server_default=func.now())  # feeds: LAST-MODIFIED
 
     offer: Mapped[Offer] = relationship(back_populates="slots")
     round: Mapped[Round] = relationship()
@@ -154,6 +159,7 @@ class SchoolClass(db.Model):
     class_code: Mapped[str] = mapped_column(String(16), unique=True)
     teacher_name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now, server_default=func.now())  # feeds: LAST-MODIFIED
 
     career_day: Mapped[CareerDay] = relationship(back_populates="classes")
     school: Mapped[Organisation] = relationship()

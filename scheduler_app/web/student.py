@@ -26,8 +26,9 @@ from scheduler_app.domain import printing, wishes
 from scheduler_app.domain.career_days import Deadline, deadline_of, is_open
 from scheduler_app.domain.errors import DomainError
 from scheduler_app.extensions import db, limiter
-from scheduler_app.models import Student
+from scheduler_app.models import FeedKind, Student
 from scheduler_app.models_base import utc_now
+from scheduler_app.web.feeds import links_for, renew_and_return
 
 bp = Blueprint("student", __name__, url_prefix="/wishes")
 
@@ -126,7 +127,8 @@ def sign_in():
 def _deadline_context(student: Student) -> dict:
     career_day = student.school_class.career_day
     return dict(career_day=career_day, wishes_open=is_open(career_day, Deadline.wishes, utc_now()),
-                deadline=deadline_of(career_day, Deadline.wishes), published=career_day.published_allocation_id is not None)
+                deadline=deadline_of(career_day, Deadline.wishes), published=career_day.published_allocation_id is not None,
+                calendar=links_for(FeedKind.student, student.id, career_day.name))
 
 
 @bp.route("/choose", methods=["GET", "POST"])
@@ -167,6 +169,12 @@ def route_sheet():
     # display names are unique within a class, so this is the student's own sheet and no one else's
     sheet = next((s for s in sheets if s.student == student.display_name), None)
     return render_template("student/route_sheet.html", student=student, sheet=sheet, **_deadline_context(student))
+
+
+@bp.route("/calendar/renew", methods=["POST"])
+@student_required
+def renew_calendar():
+    return renew_and_return(FeedKind.student, g.student.id, url_for("student.confirmation", _anchor="calendar-heading"))
 
 
 @bp.route("/sign-out", methods=["POST"])

@@ -7,15 +7,22 @@ Summer and winter dates in 2027, 2031 and 2036 catch a VTIMEZONE that is only ri
 """
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
+import subprocess
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from scheduler_app.config import PROJECT_ROOT
 from scheduler_app.domain.calendar import CalendarEntry, build_calendar, in_feed_window, uid
 
 BERLIN = ZoneInfo("Europe/Berlin")
+NODE_DIR = PROJECT_ROOT / "tests" / "node"
+NODE_PARSERS = ("ical.js", "node-ical")
 STAMP = datetime(2027, 1, 5, 10, 30, 15)
 MOMENTS = [datetime(year, month, 14, 9, 30) for year in (2027, 2031, 2036) for month in (1, 3, 4, 7, 10, 11, 12)]
 # the last Sunday of March and October themselves, around the switch
@@ -34,6 +41,45 @@ def _body(renamed_tzid: bool = False) -> str:
     name cannot use it and must read our VTIMEZONE (that is what this test is about)."""
     body = build_calendar(_entries(), name="Test").decode()
     return body.replace("Europe/Berlin", "Berlin-Test") if renamed_tzid else body
+
+
+def node_missing() -> str | None:
+    """Why the Node parsers cannot run here, or None. CI installs them (`npm ci --prefix tests/node`)."""
+    if shutil.which("node") is None:
+        return "Node.js is not installed: ical.js and node-ical (tests/node) are not checked here"
+    if not (NODE_DIR / "node_modules" / "ical.js").is_dir():
+        return "the Node parsers are not installed: run `npm ci --prefix tests/node`"
+    return None
+
+
+def parse_with_node(parser: str, text: str, tmp_dir) -> dict[str, datetime]:
+    path = os.path.join(tmp_dir, "feed.ics")
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+    result = subprocess.run(["node", str(NODE_DIR / "parse.mjs"), parser, path], capture_output=True, text=True,
+                            timeout=60, check=True)
+    return {key: datetime.fromisoformat(value.replace("Z", "+00:00")) for key, value in json.loads(result.stdout).items()}
+
+
+def parse_with_every_parser(text: str) -> dict[str, dict[str, datetime]]:
+    """Each parser's reading of the feed: UID → start as a UTC instant. The Node parsers take part
+    where Node and tests/node/node_modules exist (tests below say when they are skipped)."""
+    import tempfile
+
+    import vobject
+    from ical.calendar_stream import IcsCalendarStream
+    from icalendar import Calendar
+
+    readings = {
+        "icalendar": {str(e["uid"]): e.decoded("dtstart").astimezone(timezone.utc) for e in Calendar.from_ical(text).walk("VEVENT")},
+        "vobject": {e.uid.value: e.dtstart.value.astimezone(timezone.utc) for e in vobject.readOne(text).vevent_list},
+        "ical": {e.uid: e.dtstart.astimezone(timezone.utc) for e in IcsCalendarStream.calendar_from_ics(text).events},
+    }
+    if node_missing() is None:
+        with tempfile.TemporaryDirectory() as tmp_dir:
+            for parser in NODE_PARSERS:
+                readings[parser] = parse_with_node(parser, text, tmp_dir)
+    return readings
 
 
 def _expected() -> dict[str, datetime]:
@@ -66,6 +112,19 @@ def test_ical_reads_every_time_as_zoneinfo_does(renamed_tzid):
     calendar = IcsCalendarStream.calendar_from_ics(_body(renamed_tzid))
     starts = {event.uid: event.dtstart.astimezone(timezone.utc) for event in calendar.events}
     assert starts == _expected()
+
+
+@pytest.mark.parametrize("parser, renamed_tzid", [("ical.js", False), ("ical.js", True), ("node-ical", False)],
+                         ids=["icaljs-iana-name", "icaljs-renamed-zone", "node-ical"])
+def test_the_node_parsers_read_every_time_as_zoneinfo_does(parser, renamed_tzid, tmp_path):
+    """ical.js is Thunderbird's parser; node-ical resolves zones by name only (it ignores VTIMEZONE),
+    so it is checked with the IANA name, ical.js also with a renamed zone."""
+    reason = node_missing()
+    if reason:
+        if os.environ.get("REQUIRE_NODE") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    assert parse_with_node(parser, _body(renamed_tzid), tmp_path) == _expected()
 
 
 def test_the_same_entries_give_byte_identical_bodies_whatever_their_order():

@@ -20,9 +20,9 @@ from flask_login import login_user
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
-from scheduler_app.domain import invitations
+from scheduler_app.domain import feeds, invitations
 from scheduler_app.extensions import db
-from scheduler_app.models import Allocation, AllocationState, Assignment, OrganisationKind, SchoolClass, User
+from scheduler_app.models import Allocation, AllocationState, Assignment, FeedKind, OrganisationKind, SchoolClass, User
 from scheduler_app.models_base import utc_now
 from scheduler_app.web.access import get_owned_or_404
 from tests.factories import (
@@ -108,6 +108,15 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "student.choose": {"anonymous": 302, "coordinator": 302, "other_coordinator": 302, "school": 302, "company": 302},
     "student.confirmation": {"anonymous": 302, "coordinator": 302, "other_coordinator": 302, "school": 302, "company": 302},
     "student.route_sheet": {"anonymous": 302, "coordinator": 302, "other_coordinator": 302, "school": 302, "company": 302},
+    "student.renew_calendar": {"anonymous": 302, "coordinator": 302, "other_coordinator": 302, "school": 302, "company": 302},
+    # calendar feeds (web/feeds.py): the token or the public programme id decides, not the session;
+    # renewing is for the feed's owner (another school's or company's id → 404)
+    "feeds.private_feed": {"anonymous": 200, "coordinator": 200, "other_coordinator": 200, "school": 200, "company": 200},
+    "feeds.programme_feed": {"anonymous": 200, "coordinator": 200, "other_coordinator": 200, "school": 200, "company": 200},
+    "coordinator.renew_calendar": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 302, "school": 403, "company": 403},
+    "school.renew_calendar": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 404, "company": 403},
+    "school.renew_class_calendar": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 404, "company": 403},
+    "company.renew_calendar": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 403, "company": 404},
     "student.sign_out": {"anonymous": 302, "coordinator": 302, "other_coordinator": 302, "school": 302, "company": 302},
 }
 
@@ -115,6 +124,8 @@ EXPECTED: dict[str, dict[str, int | str]] = {
 URL_VALUES: dict[str, dict[str, str]] = {
     "public.set_language": {"code": "en"},
     "auth.invitation": {"token": "{token}"},
+    "feeds.private_feed": {"token": "{feed_token}", "name": "Kalender"},
+    "feeds.programme_feed": {"name": "Kalender"},
 }
 
 SKIPPED = {"static"}
@@ -143,8 +154,9 @@ def world(app):
         own_class = make_school_class(career_day, school=school_contact.schools[0])
         _invitation, token = invitations.invite(coordinator, other_school, "neu@schule.example", "Neue Person",
                                                 utc_now(), timedelta(days=14), "http://localhost")
+        feed = feeds.feed_for(FeedKind.school_class, other_class.id, "testing-secret", utc_now())
         db.session.commit()
-        return {"users": {"coordinator": coordinator.id, "other_coordinator": other_coordinator.id,
+        return {"feed_token": feeds.feed_token(feed, "testing-secret"), "users": {"coordinator": coordinator.id, "other_coordinator": other_coordinator.id,
                           "school": school_contact.id, "company": company_contact.id},
                 "token": token, "own_class": own_class.id}
 
@@ -169,7 +181,7 @@ def _url_and_method(app, rule, world) -> tuple[str, str]:
             assert isinstance(converter, IntegerConverter), (
                 f"add a value for <{name}> of {rule.endpoint} to URL_VALUES in {__file__}")
             value = 1
-        values[name] = world["token"] if value == "{token}" else value
+        values[name] = {"{token}": world["token"], "{feed_token}": world["feed_token"]}.get(value, value)
     method = "GET" if "GET" in rule.methods else sorted(rule.methods - {"HEAD", "OPTIONS"})[0]
     adapter = app.url_map.bind("localhost")
     return adapter.build(rule.endpoint, values, method=method), method

@@ -11,10 +11,11 @@ from scheduler_app.domain import programmes
 from scheduler_app.domain.dashboards import programme_events
 from scheduler_app.domain.errors import DomainError
 from scheduler_app.extensions import db
-from scheduler_app.models import Programme
+from scheduler_app.models import FeedKind, Programme
 from scheduler_app.models_base import utc_now
 from scheduler_app.web.access import coordinator_required
 from scheduler_app.web.coordinator import bp
+from scheduler_app.web.feeds import links_for
 
 
 class ProgrammeForm(FlaskForm):
@@ -57,4 +58,5 @@ def programme(programme_id: int):
         abort(404)
     career_days, employer_events, meetings = programme_events(programme)
     return render_template("coordinator/programme.html", programme=programme, career_days=career_days,
-                           employer_events=employer_events, meetings=meetings)
+                           employer_events=employer_events, meetings=meetings,
+                           calendar=links_for(FeedKind.programme, programme.id, programme.name))

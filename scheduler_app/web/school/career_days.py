@@ -17,8 +17,9 @@ from scheduler_app.domain import classes, printing, rosters, wishes
 from scheduler_app.domain.career_days import Deadline, deadline_of, is_open
 from scheduler_app.domain.errors import DomainError, NotAllowed
 from scheduler_app.extensions import db
-from scheduler_app.models import CareerDay, SchoolClass, Student
+from scheduler_app.models import CareerDay, FeedKind, SchoolClass, Student
 from scheduler_app.models_base import utc_now
+from scheduler_app.web.feeds import links_for, renew_and_return
 from scheduler_app.web.access import get_owned_or_404, school_contact_required
 from scheduler_app.web.actions import commit_or_flash
 from scheduler_app.web.school import bp
@@ -189,7 +190,17 @@ def _render_roster(school_class: SchoolClass, *, add_form=None, upload_form=None
         registration_open=is_open(career_day, Deadline.registration, now),
         wishes_deadline=deadline_of(career_day, Deadline.wishes),
         published=career_day.published_allocation_id is not None,
+        calendar=links_for(FeedKind.school_class, school_class.id,
+                           _("%(day)s – class %(name)s", day=career_day.name, name=school_class.name)),
     ), status
+
+
+@bp.route("/classes/<int:class_id>/calendar/renew", methods=["POST"])
+@school_contact_required
+def renew_class_calendar(class_id: int):
+    school_class = _class_or_404(class_id)
+    return renew_and_return(FeedKind.school_class, school_class.id,
+                            url_for("school.class_roster", class_id=school_class.id, _anchor="calendar-heading"))
 
 
 @bp.route("/classes/<int:class_id>")
