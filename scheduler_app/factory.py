@@ -60,8 +60,9 @@ def configure_domain(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from scheduler_app.web import blueprints
+    from scheduler_app.web import blueprints, inputs
 
+    inputs.register(app)  # the id converter must be in place before the first route is added
     for blueprint in blueprints():
         app.register_blueprint(blueprint)
 
