@@ -35,6 +35,7 @@ from scheduler_app.models import (
 
 NAME_MAX_LENGTH = 200
 MAX_ROUNDS = 20
+MAX_WISHES = 20
 DEFAULT_RETENTION = timedelta(days=90)
 
 
@@ -122,9 +123,9 @@ def _check_settings(*, day: date_type, rounds, booking_deadline, registration_de
     if not 1 <= slots_per_student <= len(rounds):
         raise DomainError("Each student attends between 1 and %(n)d offers (one per round).",
                           field="slots_per_student", n=len(rounds))
-    if not slots_per_student <= wishes_count <= 20:
+    if not slots_per_student <= wishes_count <= MAX_WISHES:
         raise DomainError("Students rank between %(low)d and %(high)d offers (at least as many as they attend).",
-                          field="wishes_count", low=slots_per_student, high=20)
+                          field="wishes_count", low=slots_per_student, high=MAX_WISHES)
     if max_students is not None and max_students < 1:
         raise DomainError("The limit must be at least 1 student, or empty for no limit.", field="max_students")
     if retention_until is not None and retention_until < day:

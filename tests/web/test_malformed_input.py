@@ -1,17 +1,17 @@
 """Each cause of a 500 that the hardening review found, now a 4xx with a message and nothing
-written: ids beyond the integer columns, wish ranks of thousands of digits, NUL and other control
-characters, a workbook with a DOCTYPE, bodies that are not form data."""
+written: ids beyond the integer columns, wish ranks and numbers of hundreds or thousands of
+digits, NUL and other control characters, a workbook with a DOCTYPE, bodies that are not form data."""
 from __future__ import annotations
 
 import io
 
 import pytest
 from flask import request
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter
 
 from scheduler_app.extensions import db
-from scheduler_app.models import Invitation, Preference, Programme
+from scheduler_app.models import Invitation, Preference, Programme, SchoolClass
 from scheduler_app.web.inputs import MAX_ID, IdConverter
 from tests import hostile_files as hostile
 from tests.web.fuzzing import build_world, client_for
@@ -20,6 +20,11 @@ from tests.web.fuzzing import build_world, client_for
 @pytest.fixture
 def world(app):
     return build_world(app)
+
+
+def _count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
 
 
 def test_every_id_in_a_url_is_bounded_by_the_integer_columns(app):
@@ -64,6 +69,16 @@ def test_wish_ranks_that_cannot_be_offer_ids_are_a_message(app, world):
         assert "Dieses Angebot gibt es an diesem Tag nicht." in response.text or "nur einmal" in response.text
     with app.app_context():
         assert db.session.scalars(select(Preference.offer_id).order_by(Preference.id)).all() == before
+
+
+@pytest.mark.parametrize("value", ["9" * 300, "9" * 5000, "-4", "1.5", "1e3", "zwanzig"])
+def test_a_number_field_with_any_other_text_says_which_numbers_it_takes(app, world, value):
+    teacher = client_for(app, world, "school")
+    response = teacher.post(f"/school/career-days/{world.ids['career_day_id']}/classes/new",
+                            data={"name": "10c", "grade": "10", "headcount": value, "first_round": "1", "last_round": "3"})
+    assert response.status_code == 422
+    assert "Bitte geben Sie eine Zahl von 1 bis 60 ein." in response.text
+    assert _count(app, SchoolClass) == 1  # the world's class only
 
 
 def test_a_workbook_with_a_doctype_is_not_a_valid_spreadsheet(app, world):
