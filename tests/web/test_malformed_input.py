@@ -1,9 +1,11 @@
 """Each cause of a 500 that the hardening review found, now a 4xx with a message and nothing
 written: ids beyond the integer columns, wish ranks and numbers of hundreds or thousands of
-digits, NUL and other control characters, a workbook with a DOCTYPE, bodies that are not form data."""
+digits, NUL and other control characters, a career day in the year 9999, a workbook with a
+DOCTYPE, bodies that are not form data."""
 from __future__ import annotations
 
 import io
+from datetime import date, timedelta
 
 import pytest
 from flask import request
@@ -11,7 +13,7 @@ from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter
 
 from scheduler_app.extensions import db
-from scheduler_app.models import Invitation, Preference, Programme, SchoolClass
+from scheduler_app.models import CareerDay, Invitation, Preference, Programme, SchoolClass
 from scheduler_app.web.inputs import MAX_ID, IdConverter
 from tests import hostile_files as hostile
 from tests.web.fuzzing import build_world, client_for
@@ -79,6 +81,26 @@ def test_a_number_field_with_any_other_text_says_which_numbers_it_takes(app, wor
     assert response.status_code == 422
     assert "Bitte geben Sie eine Zahl von 1 bis 60 ein." in response.text
     assert _count(app, SchoolClass) == 1  # the world's class only
+
+
+def _career_day_form(day: date, **overrides) -> dict:
+    return {"name": "BO-Tag Melle", "date": day.isoformat(), "venue": "0", "rounds-0-starts_at": "08:30",
+            "rounds-0-ends_at": "09:15", "wishes_count": "3", "slots_per_student": "1", **overrides}
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"date": "9999-12-31"}, "höchstens 5 Jahre im Voraus"),
+    ({"retention_until": "9999-12-31"}, "höchstens 365 Tage nach dem Tag"),
+    ({"booking_deadline": "0001-01-01T00:00"}, "im Jahr vor dem Tag"),
+], ids=["the day", "retention", "a deadline"])
+def test_dates_a_coordinator_cannot_mean_are_a_field_error(app, world, overrides, message):
+    coordinator = client_for(app, world, "coordinator")
+    day = date.today() + timedelta(days=30)
+    response = coordinator.post(f"/coordinator/programmes/{world.ids['programme_id']}/career-days/new",
+                                data=_career_day_form(day, **overrides))
+    assert response.status_code == 422
+    assert message in response.text
+    assert _count(app, CareerDay) == 1
 
 
 def test_a_workbook_with_a_doctype_is_not_a_valid_spreadsheet(app, world):
