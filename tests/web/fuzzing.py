@@ -394,7 +394,6 @@ def run(app, world: World, cases: int, seed: int = 0) -> Report:
     assert not missing, f"add each POST route to POISON or ACTIONS in {__file__}: {missing}"
     forms = harvest_forms(app, world)
     pool = [spec for fields in forms.values() for spec in fields.values()]
-    clients = {role: client_for(app, world, role) for role in ROLES}
     state = snapshot(app)
 
     # 1. every URL with an id, with ids out of range, zero and malformed
@@ -404,6 +403,7 @@ def run(app, world: World, cases: int, seed: int = 0) -> Report:
     for rule in id_rules:
         poison = POISON.get(rule.endpoint, {})
         fields = forms.get(urlsplit(url_for_rule(app, rule, world)).path, {})
+        clients = {role: client_for(app, world, role) for role in ROLES}
         for number, role in enumerate(ROLES):
             rotated = [BAD_IDS[(number * others + k) % len(BAD_IDS)] for k in range(others)]
             for id_text in (*HUGE_IDS, *rotated):
@@ -414,28 +414,30 @@ def run(app, world: World, cases: int, seed: int = 0) -> Report:
                     _request(report, clients[role], rule.endpoint, role, "POST", url, submission(rnd, fields, pool, poison))
         state = _check_writes(app, report, state, f"{rule.endpoint} with bad ids")
 
-    # 2. malformed forms to every POST route with the world's ids (actions: only as roles that may not act)
+    # 2. malformed forms to every POST route with the world's ids (actions: only as roles that may not act);
+    # a client of its own for each route and role, so that signing out ends no other batch's session
     plan = []
     for rule in post_rules:
         if rule.endpoint in ACTIONS:
             if not _id_names(rule):
-                plan += [(rule, role, 3) for role in ROLES_WITHOUT_ACCOUNT]
+                plan += [(rule, role, client_for(app, world, role), 3) for role in ROLES_WITHOUT_ACCOUNT]
             continue
         for role in ROLES:
-            url = url_for_rule(app, rule, world)
-            probe = _request(report, clients[role], rule.endpoint, role, "POST", url,
+            url, client = url_for_rule(app, rule, world), client_for(app, world, role)
+            probe = _request(report, client, rule.endpoint, role, "POST", url,
                              submission(rnd, forms.get(urlsplit(url).path, {}), pool, POISON[rule.endpoint]))
             refused = probe is not None and (probe.status_code in (401, 403) or (
                 probe.status_code == 302 and urlsplit(probe.headers["Location"]).path in ("/auth/login", "/wishes/")))
-            plan.append((rule, role, 2 if refused else None))
-    fixed = sum(count for _, _, count in plan if count is not None)
-    open_pairs = [item for item in plan if item[2] is None]
+            plan.append((rule, role, client, 2 if refused else None))
+    state = _check_writes(app, report, state, "the first request to each POST route")
+    fixed = sum(count for *_, count in plan if count is not None)
+    open_pairs = [item for item in plan if item[-1] is None]
     share = max(1, (cases - report.cases - fixed) // max(1, len(open_pairs)))
-    for rule, role, count in plan:
+    for rule, role, client, count in plan:
         for index in range(count if count is not None else share):
             url = url_for_rule(app, rule, world, value_index=index)
             path = urlsplit(url).path
-            _request(report, clients[role], rule.endpoint, role, "POST", url,
+            _request(report, client, rule.endpoint, role, "POST", url,
                      submission(rnd, forms.get(path, {}), pool, POISON.get(rule.endpoint, {})))
         state = _check_writes(app, report, state, f"{rule.endpoint} as {role}")
     return report
