@@ -10,7 +10,8 @@ hold 100,000 rows; 0.9 MB unpack to a 900 MB string), so the work is bounded, no
 a workbook's ZIP directory is checked before anything is unpacked (sizes, compression ratio, the
 shared strings), a DOCTYPE in any part refuses the file (no entity is ever expanded), and at most
 :data:`MAX_ROWS` rows of :data:`MAX_COLUMNS` cells are looked at, stopping early at a long run of
-empty rows. Whatever the file, the answer comes in well under two seconds.
+empty rows. The slowest file these limits admit takes about 0.7 s of CPU; hostile ones are
+refused in milliseconds.
 """
 from __future__ import annotations
 

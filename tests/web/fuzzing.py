@@ -85,7 +85,7 @@ class World:
     """What the roles own: ``ids`` maps each URL variable to an object its owner may use."""
 
     users: dict[str, int]
-    student_id: int
+    student_codes: tuple[str, str]  # class code, personal code
     ids: dict[str, int]
     token: str
 
@@ -114,7 +114,7 @@ def build_world(app) -> World:
         db.session.commit()
         return World(
             users={"coordinator": coordinator.id, "school": school_contact.id, "company": company_contact.id},
-            student_id=student.id, token=token,
+            student_codes=(school_class.class_code, student.personal_code), token=token,
             ids={"career_day_id": career_day.id, "programme_id": programme.id, "organisation_id": other_school.id,
                  "invitation_id": invitation.id, "allocation_id": allocation.id,
                  "assignment_id": allocation.assignments[0].id, "class_id": school_class.id, "student_id": student.id,
@@ -123,13 +123,15 @@ def build_world(app) -> World:
 
 
 def client_for(app, world: World, role: str):
+    """A test client for ``role``: staff through the session (as the access matrix does), the student
+    by signing in with the class code and personal code, as on the class sheet."""
     client = app.test_client()
-    if role == "anonymous":
-        return client
-    with client.session_transaction() as session:
-        if role == "student":
-            session["student_id"] = world.student_id
-        else:
+    if role == "student":
+        class_code, personal_code = world.student_codes
+        response = client.post("/wishes/", data={"class_code": class_code, "personal_code": personal_code})
+        assert response.status_code == 302, "the fuzz world's student could not sign in"
+    elif role != "anonymous":
+        with client.session_transaction() as session:
             with app.app_context():
                 session["_user_id"] = db.session.get(User, world.users[role]).get_id()
             session["_fresh"] = True
