@@ -12,6 +12,9 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # production refuses to start with this value
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "instance" / "scheduler.sqlite"
+# OWASP's least Argon2id cost (Password Storage Cheat Sheet): 19 MiB, 2 passes
+OWASP_MIN_ARGON2_MEMORY_COST = 19456  # KiB
+OWASP_MIN_ARGON2_TIME_COST = 2
 
 
 class Config:
@@ -52,6 +55,11 @@ class Config:
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     WISHES_SIGN_IN_RATE_LIMIT = "20 per minute"  # students sign in with class code + personal code
     HSTS = False
+    # Argon2id cost for new password hashes: argon2-cffi's defaults (RFC 9106's low-memory profile,
+    # 3 passes over 64 MiB with 4 lanes), above OWASP's minimum of 2 passes over 19 MiB.
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536  # KiB
+    ARGON2_PARALLELISM = 4
 
 
 class ProductionConfig(Config):
@@ -69,6 +77,10 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     PUBLIC_BASE_URL = "http://localhost"
+    # the cheapest Argon2id: a test that signs in does not need an expensive hash
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 8
+    ARGON2_PARALLELISM = 1
 
 
 def normalise_database_url(url: str) -> str:
@@ -103,6 +115,9 @@ def config_from_environment(environ: os._Environ | dict | None = None) -> dict:
     for key in ("MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER"):
         if env.get(key):
             settings[key] = env[key]
+    for key in ("ARGON2_TIME_COST", "ARGON2_MEMORY_COST", "ARGON2_PARALLELISM"):
+        if env.get(key):
+            settings[key] = int(env[key])
     if env.get("MAIL_PORT"):
         settings["MAIL_PORT"] = int(env["MAIL_PORT"])
     if env.get("MAIL_USE_TLS"):
@@ -118,4 +133,10 @@ def check_settings(settings) -> None:
             raise RuntimeError(
                 "SECRET_KEY must be set to a long random value in production "
                 "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        if (settings.get("ARGON2_MEMORY_COST", 0) < OWASP_MIN_ARGON2_MEMORY_COST
+                or settings.get("ARGON2_TIME_COST", 0) < OWASP_MIN_ARGON2_TIME_COST):
+            raise RuntimeError(
+                f"ARGON2_MEMORY_COST must be at least {OWASP_MIN_ARGON2_MEMORY_COST} (KiB) and ARGON2_TIME_COST "
+                f"at least {OWASP_MIN_ARGON2_TIME_COST} in production (OWASP's minimum for Argon2id)."
             )

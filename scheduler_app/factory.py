@@ -28,6 +28,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     check_settings(app.config)
 
     register_extensions(app)
+    configure_domain(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_request_hooks(app)
@@ -49,9 +50,19 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
 
 
-def register_blueprints(app: Flask) -> None:
-    from scheduler_app.web import blueprints
+def configure_domain(app: Flask) -> None:
+    """Hand the domain the settings it needs (it never reads the app's config itself)."""
+    from scheduler_app.domain.accounts import HashingParameters, configure_password_hashing
 
+    configure_password_hashing(HashingParameters(time_cost=app.config["ARGON2_TIME_COST"],
+                                                 memory_cost=app.config["ARGON2_MEMORY_COST"],
+                                                 parallelism=app.config["ARGON2_PARALLELISM"]))
+
+
+def register_blueprints(app: Flask) -> None:
+    from scheduler_app.web import blueprints, inputs
+
+    inputs.register(app)  # the id converter must be in place before the first route is added
     for blueprint in blueprints():
         app.register_blueprint(blueprint)
 

@@ -65,3 +65,27 @@ def test_hsts_in_production():
     app = create_app(Production)
     response = app.test_client().get("/")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_argon2_cost_comes_from_the_settings_cheap_in_tests_owasp_or_more_in_production():
+    from scheduler_app.domain.accounts import hash_password
+
+    create_app(settings())
+    assert hash_password("a test password").startswith("$argon2id$v=19$m=8,t=1,p=1$")
+    production = config_from_environment({"APP_ENV": "production", "SECRET_KEY": "x" * 32})
+    assert (production["ARGON2_TIME_COST"], production["ARGON2_MEMORY_COST"], production["ARGON2_PARALLELISM"]) == (3, 65536, 4)
+    create_app(production)
+    try:
+        assert hash_password("a test password").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    finally:
+        create_app(settings())  # back to the cheap cost for the tests that follow
+
+
+def test_argon2_cost_is_read_from_the_environment_and_production_refuses_less_than_owasp():
+    values = config_from_environment({"ARGON2_TIME_COST": "2", "ARGON2_MEMORY_COST": "19456", "ARGON2_PARALLELISM": "1"})
+    assert (values["ARGON2_TIME_COST"], values["ARGON2_MEMORY_COST"], values["ARGON2_PARALLELISM"]) == (2, 19456, 1)
+    cheap = {"APP_ENV": "production", "SECRET_KEY": "x" * 32, "ARGON2_MEMORY_COST": "8"}
+    with pytest.raises(RuntimeError, match="ARGON2_MEMORY_COST"):
+        create_app(config_from_environment(cheap))
+    with pytest.raises(RuntimeError, match="ARGON2_MEMORY_COST"):
+        create_app(config_from_environment({**cheap, "ARGON2_MEMORY_COST": "19456", "ARGON2_TIME_COST": "1"}))

@@ -1,6 +1,7 @@
 """Accounts: password hashing (Argon2id), sign-in checks, coordinators."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from argon2 import PasswordHasher
@@ -12,11 +13,38 @@ from scheduler_app.domain.errors import DomainError
 from scheduler_app.extensions import db
 from scheduler_app.models import Membership, Organisation, OrganisationKind, Role, User
 
-_hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
-# Verifying against a dummy hash when the e-mail is unknown keeps response times alike,
-# so sign-in does not reveal which addresses have accounts.
-_DUMMY_HASH = _hasher.hash("dummy password for timing")
+
+
+@dataclass(frozen=True)
+class HashingParameters:
+    """Argon2id cost (the settings ``ARGON2_*`` in ``config.py``)."""
+
+    time_cost: int  # passes over the memory
+    memory_cost: int  # KiB
+    parallelism: int  # lanes
+
+
+_hasher = PasswordHasher()  # argon2-cffi's defaults until the factory configures the app's
+_dummy_hash: str | None = None
+
+
+def configure_password_hashing(parameters: HashingParameters) -> None:
+    """Hash new passwords with ``parameters`` (the factory calls this with the app's settings).
+    Stored hashes keep verifying with the parameters they carry and are re-hashed at the next sign-in."""
+    global _hasher, _dummy_hash
+    _hasher = PasswordHasher(time_cost=parameters.time_cost, memory_cost=parameters.memory_cost,
+                             parallelism=parameters.parallelism)
+    _dummy_hash = None
+
+
+def _dummy() -> str:
+    """Verifying against a dummy hash (of the current cost) when the e-mail is unknown keeps response
+    times alike, so sign-in does not reveal which addresses have accounts."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("dummy password for timing")
+    return _dummy_hash
 
 
 def normalise_email(email: str) -> str:
@@ -30,7 +58,7 @@ def hash_password(password: str) -> str:
 
 
 def password_matches(user: User | None, password: str) -> bool:
-    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    stored = user.password_hash if user is not None and user.password_hash else _dummy()
     try:
         ok = _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):

@@ -36,7 +36,14 @@ from scheduler_app.models import (
 
 NAME_MAX_LENGTH = 200
 MAX_ROUNDS = 20
+MAX_WISHES = 20
 DEFAULT_RETENTION = timedelta(days=90)
+# What a coordinator can mean: a day within the next five years, deadlines in the year before it,
+# students' data kept at most a year after it (the defaults and every date computed from them stay
+# far from the calendar's end, which "9999-12-31" plus 90 days overran).
+MAX_YEARS_AHEAD = 5
+DEADLINES_WITHIN = timedelta(days=365)
+MAX_RETENTION = timedelta(days=365)
 
 
 def coordinates(actor, programme: Programme) -> bool:
@@ -122,6 +129,13 @@ def _check_rounds(rounds: list[tuple[time, time]]) -> None:
         previous_end = ends_at
 
 
+def _check_date(day: date_type, today: date_type, *, may_be_past: bool) -> None:
+    if day < today and not may_be_past:
+        raise DomainError("The date may not be in the past.", field="date")
+    if day > today + timedelta(days=365 * MAX_YEARS_AHEAD):
+        raise DomainError("A career day can be planned at most %(n)d years ahead.", field="date", n=MAX_YEARS_AHEAD)
+
+
 def _check_settings(*, day: date_type, rounds, booking_deadline, registration_deadline, wishes_deadline,
                     wishes_count: int, slots_per_student: int, max_students: int | None,
                     retention_until: date_type | None) -> None:
@@ -131,6 +145,8 @@ def _check_settings(*, day: date_type, rounds, booking_deadline, registration_de
                             ("wishes_deadline", wishes_deadline)):
         if deadline is not None and deadline >= begins:
             raise DomainError("Deadlines must be before the day begins.", field=field)
+        if deadline is not None and deadline < begins - DEADLINES_WITHIN:
+            raise DomainError("Deadlines must lie within the year before the day.", field=field)
     if wishes_deadline is not None:
         if registration_deadline is not None and wishes_deadline < registration_deadline:
             raise DomainError("Students rank their wishes after classes are registered: the wishes deadline "
@@ -141,13 +157,16 @@ def _check_settings(*, day: date_type, rounds, booking_deadline, registration_de
     if not 1 <= slots_per_student <= len(rounds):
         raise DomainError("Each student attends between 1 and %(n)d offers (one per round).",
                           field="slots_per_student", n=len(rounds))
-    if not slots_per_student <= wishes_count <= 20:
+    if not slots_per_student <= wishes_count <= MAX_WISHES:
         raise DomainError("Students rank between %(low)d and %(high)d offers (at least as many as they attend).",
-                          field="wishes_count", low=slots_per_student, high=20)
+                          field="wishes_count", low=slots_per_student, high=MAX_WISHES)
     if max_students is not None and max_students < 1:
         raise DomainError("The limit must be at least 1 student, or empty for no limit.", field="max_students")
     if retention_until is not None and retention_until < day:
         raise DomainError("Students' data can only be deleted after the day.", field="retention_until")
+    if retention_until is not None and retention_until > day + MAX_RETENTION:
+        raise DomainError("Students' data may be kept at most %(n)d days after the day.", field="retention_until",
+                          n=MAX_RETENTION.days)
 
 
 def _check_venue(programme: Programme, venue: Venue | None) -> None:
@@ -162,16 +181,16 @@ def create_career_day(actor: User, programme: Programme, *, name: str, date: dat
                       retention_until: date_type | None = None, now: datetime) -> CareerDay:
     """Create a career day with its rounds (positions 1, 2, … in the given order).
 
-    Rounds must be in time order and may not overlap; deadlines lie before the first round; the
-    wishes deadline is not before the booking or registration deadline. Students' data is kept
-    until ``retention_until`` (default: 90 days after the day).
+    The date lies within the next five years. Rounds must be in time order and may not overlap;
+    deadlines lie in the year before the first round; the wishes deadline is not before the
+    booking or registration deadline. Students' data is kept until ``retention_until`` (default:
+    90 days after the day, at most a year after it).
     """
     if not coordinates(actor, programme):
         raise NotAllowed("Only coordinators of this programme may do this.")
     name = _clean_name(name)
     _check_venue(programme, venue)
-    if date < local_time(now).date():
-        raise DomainError("The date may not be in the past.", field="date")
+    _check_date(date, local_time(now).date(), may_be_past=False)
     retention_until = retention_until or date + DEFAULT_RETENTION
     _check_settings(day=date, rounds=rounds, booking_deadline=booking_deadline, registration_deadline=registration_deadline,
                     wishes_deadline=wishes_deadline, wishes_count=wishes_count, slots_per_student=slots_per_student,
@@ -194,7 +213,8 @@ def update_career_day(actor: User, career_day: CareerDay, *, name: str, date: da
                       registration_deadline: datetime | None, wishes_deadline: datetime | None,
                       wishes_count: int, slots_per_student: int, max_students: int | None,
                       retention_until: date_type | None, now: datetime) -> CareerDay:
-    """Change a career day's settings (same rules as :func:`create_career_day`).
+    """Change a career day's settings (same rules as :func:`create_career_day`; a day that has taken
+    place keeps its date, but cannot be moved into the past).
 
     Rounds are matched by position: their times change, new positions are added, and a round at
     the end may be dropped only while no offer is booked in it. ``max_students`` may not fall
@@ -204,6 +224,7 @@ def update_career_day(actor: User, career_day: CareerDay, *, name: str, date: da
         raise NotAllowed("Only coordinators of this programme may do this.")
     name = _clean_name(name)
     _check_venue(career_day.programme, venue)
+    _check_date(date, local_time(now).date(), may_be_past=date == career_day.date)
     retention_until = retention_until or date + DEFAULT_RETENTION
     _check_settings(day=date, rounds=rounds, booking_deadline=booking_deadline, registration_deadline=registration_deadline,
                     wishes_deadline=wishes_deadline, wishes_count=wishes_count, slots_per_student=slots_per_student,

@@ -4,15 +4,26 @@ CSV files come from German Excel as often as from elsewhere: UTF-8 (with or with
 cp1252, separated by ``;`` or ``,``. XLSX files are read from their first sheet. Problems are
 reported with the row numbers a spreadsheet shows (the header is row 1), all at once, so the
 user fixes the file in one go; nothing is written until the whole file is good.
+
+Uploads are untrusted, and their size says little about the work they cause (a few KB of XLSX
+hold 100,000 rows; 0.9 MB unpack to a 900 MB string), so the work is bounded, not just the bytes:
+a workbook's ZIP directory is checked before anything is unpacked (sizes, compression ratio, the
+shared strings), a DOCTYPE in any part refuses the file (no entity is ever expanded), and at most
+:data:`MAX_ROWS` rows of :data:`MAX_COLUMNS` cells are looked at, stopping early at a long run of
+empty rows. The slowest file these limits admit takes about 0.7 s of CPU; hostile ones are
+refused in milliseconds.
 """
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import warnings
 import zipfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from xml.parsers import expat
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -20,6 +31,7 @@ from scheduler_app.domain.errors import N_, DomainError, NotAllowed
 from scheduler_app.domain.invitations import invite
 from scheduler_app.domain.organisations import REGISTERED_ELSEWHERE, create_organisation, find_by_name
 from scheduler_app.domain.scope import agency_ids, works_with
+from scheduler_app.domain.text import without_control_characters
 from scheduler_app.extensions import db
 from scheduler_app.models import Invitation, OrganisationKind, User
 
@@ -27,6 +39,20 @@ MAX_FILE_BYTES = 1024 * 1024
 MAX_ROSTER_ROWS = 60
 MAX_CONTACT_ROWS = 500
 MAX_CELL_LENGTH = 60
+# the work a file may cause
+MAX_ROWS = 5000  # rows looked at, empty ones included
+MAX_COLUMNS = 50  # cells read from each row (A to AX)
+EMPTY_ROWS_END = 100  # this many empty rows in a row end the list
+MAX_PARTS = 100  # files inside a workbook (Excel writes about a dozen)
+MAX_PART_BYTES = 1024 * 1024  # unpacked, any one part
+MAX_UNPACKED_BYTES = 2 * 1024 * 1024  # unpacked, all parts together
+MAX_SHARED_STRINGS_BYTES = 512 * 1024  # unpacked: openpyxl holds every shared string in memory
+MAX_COMPRESSION_RATIO = 100  # for parts of more than RATIO_CHECKED_FROM bytes unpacked
+RATIO_CHECKED_FROM = 64 * 1024
+SHARED_STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+NOT_A_WORKBOOK = N_("The file could not be read as an Excel workbook (.xlsx).")
+WORKBOOK_TOO_LARGE = N_("The workbook is too large to read. Please copy the list into a new workbook, or save it as CSV.")
+
 ROSTER_HEADERS = {"name", "anzeigename", "display_name"}
 CONTACT_HEADERS = {
     "organisation": {"organisation", "organization", "name der organisation", "schule/unternehmen"},
@@ -63,7 +89,28 @@ def _text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return " ".join(str(value).split())
+    return " ".join(without_control_characters(str(value)).split())
+
+
+def _bounded(rows: Iterable[Sequence], limit: int) -> list[list[str]]:
+    """The rows worth reading, in file order: at most :data:`MAX_ROWS` rows of :data:`MAX_COLUMNS`
+    cells. Reading stops once ``limit`` + 1 rows have text (a header and one row too many are
+    enough to refuse a long file) or after :data:`EMPTY_ROWS_END` empty rows in a row (the rest of
+    a sheet that claims a million rows)."""
+    read: list[list[str]] = []
+    filled = empty_run = 0
+    for values in itertools.islice(rows, MAX_ROWS):
+        row = [_text(value) for value in itertools.islice(values, MAX_COLUMNS)]
+        read.append(row)
+        if any(row):
+            filled, empty_run = filled + 1, 0
+            if filled > limit + 1:
+                break
+        else:
+            empty_run += 1
+            if empty_run >= EMPTY_ROWS_END:
+                break
+    return read
 
 
 def _decode(data: bytes) -> str:
@@ -73,7 +120,7 @@ def _decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _csv_rows(text: str) -> list[list[str]]:
+def _csv_rows(text: str, limit: int) -> list[list[str]]:
     sample = text[:4096]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=";,\t")
@@ -82,30 +129,96 @@ def _csv_rows(text: str) -> list[list[str]]:
         first = sample.splitlines()[0] if sample.splitlines() else ""
         delimiter = ";" if first.count(";") >= first.count(",") and ";" in first else ("," if "," in first else ";")
     try:
-        return [[_text(cell) for cell in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        return _bounded(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), limit)
     except csv.Error as error:
         raise DomainError("The file could not be read as CSV (%(reason)s).", field="file", reason=str(error)) from None
+
+
+class _Doctype(Exception):
+    pass
+
+
+def _refuse_doctype(*_args) -> None:
+    raise _Doctype
+
+
+def _declares_doctype(part) -> bool:
+    """Whether the XML parser openpyxl uses (expat) meets a DOCTYPE in this part (a binary file
+    object), in any encoding it reads: a UTF-16 part hides "<!DOCTYPE" from a byte search. Parsing
+    stops at the DOCTYPE, before any entity is declared; a part that is not XML stops it at once."""
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = _refuse_doctype
+    try:
+        while chunk := part.read(64 * 1024):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except _Doctype:
+        return True
+    except expat.ExpatError:
+        return False
+    return False
+
+
+def _shared_strings_parts(archive: zipfile.ZipFile) -> set[str]:
+    """The parts the manifest declares as shared strings (where openpyxl looks for them, whatever their names)."""
+    names: set[str] = set()
+
+    def start(tag, attributes):
+        if tag.endswith("Override") and attributes.get("ContentType") == SHARED_STRINGS_TYPE:
+            names.add(attributes.get("PartName", "").lstrip("/"))
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = start
+    try:
+        parser.Parse(archive.read("[Content_Types].xml"), True)
+    except (KeyError, expat.ExpatError):
+        raise DomainError(NOT_A_WORKBOOK, field="file") from None
+    return names
+
+
+def _check_workbook(data: bytes) -> None:
+    """Refuse a workbook before openpyxl unpacks it: sizes and compression ratios from the ZIP
+    directory (an entry never unpacks to more than its stated size: zipfile stops there and fails
+    the checksum), a DOCTYPE in any part, and the size of the shared strings."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise DomainError(NOT_A_WORKBOOK, field="file") from None
+    parts = archive.infolist()
+    if (len(parts) > MAX_PARTS
+            or sum(part.file_size for part in parts) > MAX_UNPACKED_BYTES
+            or any(part.file_size > MAX_PART_BYTES for part in parts)
+            or any(part.file_size > RATIO_CHECKED_FROM and part.file_size > MAX_COMPRESSION_RATIO * part.compress_size
+                   for part in parts)):
+        raise DomainError(WORKBOOK_TOO_LARGE, field="file")
+    try:
+        for part in parts:
+            with archive.open(part) as stream:
+                if _declares_doctype(stream):
+                    raise DomainError(NOT_A_WORKBOOK, field="file")
+        shared_strings = _shared_strings_parts(archive)
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, OSError, ValueError):
+        raise DomainError(NOT_A_WORKBOOK, field="file") from None  # a broken or encrypted part, an unknown compression
+    if any(part.file_size > MAX_SHARED_STRINGS_BYTES for part in parts if part.filename in shared_strings):
+        raise DomainError(WORKBOOK_TOO_LARGE, field="file")
 
 
 def _xlsx_rows(data: bytes, limit: int) -> list[list[str]]:
     from openpyxl import load_workbook
 
-    rows: list[list[str]] = []
+    _check_workbook(data)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it ignores
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             try:
                 sheet = workbook.worksheets[0]
-                for values in sheet.iter_rows(values_only=True):
-                    rows.append([_text(value) for value in values])
-                    if sum(1 for row in rows if any(row)) > limit + 1:
-                        break  # enough to say the file is too long; a huge sheet is not read to the end
+                # the bounds also keep openpyxl from padding rows to the dimension the sheet claims
+                return _bounded(sheet.iter_rows(max_row=MAX_ROWS, max_col=MAX_COLUMNS, values_only=True), limit)
             finally:
                 workbook.close()
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError):
-        raise DomainError("The file could not be read as an Excel workbook (.xlsx).", field="file") from None
-    return rows
+    except Exception:  # noqa: BLE001 - openpyxl turns malformed parts into any of a dozen exception types
+        raise DomainError(NOT_A_WORKBOOK, field="file") from None
 
 
 def _rows(filename: str, data: bytes, limit: int) -> list[tuple[int, list[str]]]:
@@ -115,7 +228,7 @@ def _rows(filename: str, data: bytes, limit: int) -> list[tuple[int, list[str]]]
         raise DomainError("Please upload a .csv or .xlsx file.", field="file")
     if len(data) > MAX_FILE_BYTES:
         raise DomainError("The file is larger than %(n)d MB.", field="file", n=MAX_FILE_BYTES // (1024 * 1024))
-    rows = _xlsx_rows(data, limit) if extension == "xlsx" else _csv_rows(_decode(data))
+    rows = _xlsx_rows(data, limit) if extension == "xlsx" else _csv_rows(_decode(data), limit)
     numbered = [(number, row) for number, row in enumerate(rows, start=1) if any(row)]
     if not numbered:
         raise DomainError("The file is empty.", field="file")

@@ -12,6 +12,7 @@ MESSAGES = {
     404: (_l("Page not found"), _l("This page does not exist, or you have no access to it.")),
     405: (_l("Method not allowed"), _l("This action is not available here.")),
     413: (_l("File too large"), _l("The file is larger than the 5 MB we accept. Please upload a smaller file.")),
+    415: (_l("Unsupported request"), _l("This address only accepts forms sent from its page.")),
     429: (_l("Too many attempts"), _l("Too many attempts in a short time. Please wait a minute and try again.")),
     500: (_l("Something went wrong"), _l("An unexpected error occurred. Nothing was saved. Please try again in a moment.")),
 }

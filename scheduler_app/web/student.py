@@ -29,6 +29,7 @@ from scheduler_app.extensions import db, limiter
 from scheduler_app.models import FeedKind, Student
 from scheduler_app.models_base import utc_now
 from scheduler_app.web.feeds import links_for, renew_and_return
+from scheduler_app.web.inputs import parse_id
 
 bp = Blueprint("student", __name__, url_prefix="/wishes")
 
@@ -71,8 +72,8 @@ def wishes_form_for(student: Student) -> WishesForm:
 
 
 def offer_ids(form: WishesForm) -> list[int]:
-    """The chosen offers in rank order; anything that is not an id becomes 0, which the domain refuses."""
-    return [int(field.data) if (field.data or "").isdigit() else 0 for field in form.rank_fields]
+    """The chosen offers in rank order; anything that cannot be an id becomes 0, which the domain refuses."""
+    return [parse_id(field.data) or 0 for field in form.rank_fields]
 
 
 def show_wishes_error(form: WishesForm, error: DomainError) -> None:

@@ -67,6 +67,10 @@ def test_rounds_that_overlap_or_run_backwards_are_refused(coordinator_and_progra
     ({"max_students": 0}, "max_students"),
     ({"retention_until": date(2027, 3, 9)}, "retention_until"),
     ({"date": date(2027, 1, 9)}, "date"),
+    ({"date": date(9999, 12, 31)}, "date"),  # not an overflow computing the default retention
+    ({"date": date(2032, 1, 10)}, "date"),  # more than five years ahead
+    ({"booking_deadline": datetime(2026, 3, 10, 8, 29)}, "booking_deadline"),  # more than a year before
+    ({"retention_until": date(2028, 3, 10)}, "retention_until"),  # more than a year after
     ({"name": "  "}, "name"),
 ])
 def test_inconsistent_settings_are_refused_at_their_field(coordinator_and_programme, overrides, field):
@@ -153,3 +157,14 @@ def test_progress_counts_offers_seats_classes_rosters_and_wishes_per_school_and_
             for s in result.per_school] == [("Alpha-Schule", 1, 20, 2, 1), ("Beta-Schule", 1, 15, 0, 0)]
     assert [(r.position, r.slots, r.seats, r.students_present) for r in result.per_round] == [
         (1, 2, 20, 20), (2, 3, 30, 35), (3, 2, 20, 15)]
+
+
+def test_a_day_that_has_taken_place_keeps_its_date_but_none_moves_into_the_past(coordinator_and_programme):
+    coordinator, programme = coordinator_and_programme
+    day = create_career_day(coordinator, programme, **settings())
+    later = dict(wishes_count=5, slots_per_student=3, max_students=None, retention_until=None, now=datetime(2027, 4, 1))
+    update_career_day(coordinator, day, **settings(name="Umbenannt", **later))
+    assert (day.name, day.date) == ("Umbenannt", DAY)
+    with pytest.raises(DomainError, match="past") as error:
+        update_career_day(coordinator, day, **settings(date=date(2027, 3, 9), **later))
+    assert error.value.field == "date"

@@ -1,9 +1,7 @@
 """Reading uploaded rosters and contact lists (CSV from German Excel, XLSX), and importing contacts."""
-import io
 from datetime import datetime, timedelta
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from scheduler_app.domain.errors import DomainError, NotAllowed
@@ -13,18 +11,9 @@ from scheduler_app.domain.scope import works_with
 from scheduler_app.extensions import db
 from scheduler_app.models import Invitation, Organisation, OrganisationKind, OutgoingMail
 from tests import factories as f
+from tests.hostile_files import workbook as xlsx
 
 NOW = datetime(2027, 1, 10, 9, 0)
-
-
-def xlsx(rows: list[list]) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def test_csv_from_german_excel_in_cp1252_with_semicolons():

@@ -12,9 +12,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from scheduler_app.domain import offers, printing
@@ -27,6 +27,7 @@ from scheduler_app.models import CareerDay, Offer
 from scheduler_app.models_base import utc_now
 from scheduler_app.web.access import company_contact_required, get_owned_or_404
 from scheduler_app.web.company import bp
+from scheduler_app.web.forms import BoundedIntegerField
 
 GRADES = range(offers.LOWEST_GRADE, offers.HIGHEST_GRADE + 1)
 
@@ -45,11 +46,11 @@ class OfferForm(FlaskForm):
     occupational_field = StringField(_l("Occupational field"), validators=[Optional(), Length(max=offers.FIELD_MAX_LENGTH)],
                                      description=_l("For example “Metall und Elektro” or “Pflege”."))
     round_positions = RoundCheckboxes(_l("Rounds"), coerce=int, validate_choice=False)
-    seats = IntegerField(_l("Seats per round"), validators=[InputRequired(_l("Please enter a number.")),
-                                                            NumberRange(1, offers.MAX_SEATS)])
-    min_size = IntegerField(_l("Minimum group size"), default=0, validators=[
-        InputRequired(_l("Please enter a number.")), NumberRange(0, offers.MAX_SEATS)],
-        description=_l("0 for none: below it, the round does not take place."))
+    seats = BoundedIntegerField(_l("Seats per round"), [InputRequired(_l("Please enter a number."))], minimum=1,
+                                maximum=offers.MAX_SEATS)
+    min_size = BoundedIntegerField(_l("Minimum group size"), [InputRequired(_l("Please enter a number."))], minimum=0,
+                                   maximum=offers.MAX_SEATS, default=0,
+                                   description=_l("0 for none: below it, the round does not take place."))
     min_grade = SelectField(_l("From grade"), coerce=int)
     max_grade = SelectField(_l("Up to grade"), coerce=int)
     room_wish = StringField(_l("Room or table wish"), validators=[Optional(), Length(max=offers.ROOM_WISH_MAX_LENGTH)],

@@ -8,9 +8,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, DateTimeLocalField, FieldList, Form, FormField, IntegerField, SelectField, StringField, TimeField
+from wtforms import DateField, DateTimeLocalField, FieldList, Form, FormField, SelectField, StringField, TimeField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from scheduler_app.domain import career_days, programmes, rosters, venues
 from scheduler_app.domain.allocation import active_allocation
@@ -20,6 +20,7 @@ from scheduler_app.models import CareerDay, Programme
 from scheduler_app.models_base import utc_now
 from scheduler_app.web.access import coordinator_required
 from scheduler_app.web.coordinator import bp
+from scheduler_app.web.forms import BoundedIntegerField
 
 ROUND_ROWS = 8  # rows shown without JavaScript; a day with more rounds shows all of its rounds
 NEW_VENUE = -1
@@ -54,12 +55,12 @@ class CareerDayForm(FlaskForm):
     booking_deadline = DateTimeLocalField(_l("Companies book offers until"), validators=[Optional()])
     registration_deadline = DateTimeLocalField(_l("Schools register classes until"), validators=[Optional()])
     wishes_deadline = DateTimeLocalField(_l("Students rank their wishes until"), validators=[Optional()])
-    wishes_count = IntegerField(_l("Wishes per student"), default=5, validators=[
-        DataRequired(_l("Please enter a number.")), NumberRange(1, 20)])
-    slots_per_student = IntegerField(_l("Offers each student attends"), default=3, validators=[
-        DataRequired(_l("Please enter a number.")), NumberRange(1, career_days.MAX_ROUNDS)])
-    max_students = IntegerField(_l("Most students in total"), validators=[Optional(), NumberRange(1, 100000)],
-                                description=_l("Leave empty for no limit."))
+    wishes_count = BoundedIntegerField(_l("Wishes per student"), [DataRequired(_l("Please enter a number."))],
+                                       minimum=1, maximum=career_days.MAX_WISHES, default=5)
+    slots_per_student = BoundedIntegerField(_l("Offers each student attends"), [DataRequired(_l("Please enter a number."))],
+                                            minimum=1, maximum=career_days.MAX_ROUNDS, default=3)
+    max_students = BoundedIntegerField(_l("Most students in total"), [Optional()], minimum=1,
+                                       maximum=100_000, description=_l("Leave empty for no limit."))
     retention_until = DateField(_l("Delete students' data after"), validators=[Optional()],
                                 description=_l("Leave empty for 90 days after the day."))
 

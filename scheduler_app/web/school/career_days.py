@@ -9,9 +9,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from scheduler_app.domain import classes, printing, rosters, wishes
 from scheduler_app.domain.career_days import Deadline, deadline_of, is_open
@@ -22,6 +22,7 @@ from scheduler_app.models_base import utc_now
 from scheduler_app.web.feeds import links_for, renew_and_return
 from scheduler_app.web.access import get_owned_or_404, school_contact_required
 from scheduler_app.web.actions import commit_or_flash
+from scheduler_app.web.forms import BoundedIntegerField
 from scheduler_app.web.school import bp
 from scheduler_app.web.student import offer_ids, show_wishes_error, wishes_form_for
 
@@ -32,9 +33,9 @@ class ClassForm(FlaskForm):
     school = SelectField(_l("School"), coerce=int)
     name = StringField(_l("Class"), validators=[InputRequired(_l("Please enter a name.")), Length(max=classes.NAME_MAX_LENGTH)],
                        description=_l("For example “9b”."))
-    grade = IntegerField(_l("Grade"), validators=[InputRequired(_l("Please enter a number.")), NumberRange(1, 13)])
-    headcount = IntegerField(_l("Number of students"), validators=[
-        InputRequired(_l("Please enter a number.")), NumberRange(1, classes.MAX_HEADCOUNT)])
+    grade = BoundedIntegerField(_l("Grade"), [InputRequired(_l("Please enter a number."))], minimum=1, maximum=13)
+    headcount = BoundedIntegerField(_l("Number of students"), [InputRequired(_l("Please enter a number."))], minimum=1,
+                                    maximum=classes.MAX_HEADCOUNT)
     first_round = SelectField(_l("Arrives for round"), coerce=int)
     last_round = SelectField(_l("Stays until round"), coerce=int)
     teacher_name = StringField(_l("Accompanying teacher"), validators=[Optional(), Length(max=classes.TEACHER_MAX_LENGTH)])
