@@ -21,6 +21,24 @@ babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
+@event.listens_for(Engine, "handle_error")
+def _keep_values_out_of_database_errors(context):
+    """PostgreSQL's error messages carry a DETAIL line with the values of a violated key ("Key
+    (class_id, display_name)=(3, Mia K.) already exists"), and they end up in the error log with
+    the traceback. Keep only the first line (which names the constraint), in the driver's error and
+    in SQLAlchemy's wrapper (which copied the text); ``diag`` still holds the details for code that
+    needs them. ``hide_parameters`` does the same for the statement's parameters."""
+    original = context.original_exception
+    if original is None or not original.args or not isinstance(original.args[0], str) or "\n" not in original.args[0]:
+        return
+    full = original.args[0]
+    first_line = full.split("\n", 1)[0]
+    original.args = (first_line, *original.args[1:])
+    wrapper = context.sqlalchemy_exception
+    if wrapper is not None and wrapper.args and isinstance(wrapper.args[0], str):
+        wrapper.args = (wrapper.args[0].replace(full, first_line), *wrapper.args[1:])
+
+
 @event.listens_for(Engine, "connect")
 def _enforce_sqlite_foreign_keys(dbapi_connection, connection_record):
     """SQLite ignores foreign keys (and so ``ON DELETE CASCADE``) unless asked on every connection;

@@ -62,7 +62,7 @@ def test_the_page_showing_a_new_invitation_link_is_not_stored(app, client, auth,
 
 def test_a_failing_statement_does_not_carry_students_names_or_codes_into_the_error_and_the_log(app, world):
     """SQLAlchemy puts bound parameters into error messages (which end up in the error log) unless
-    the engine hides them."""
+    the engine hides them, and PostgreSQL adds the key's values in a DETAIL line."""
     with app.app_context():
         student = db.session.scalars(db.select(Student)).first()
         name = student.display_name
@@ -71,8 +71,26 @@ def test_a_failing_statement_does_not_carry_students_names_or_codes_into_the_err
             db.session.flush()
         db.session.rollback()
     message = str(error.value)
-    assert "hide_parameters" in message
+    assert "hide_parameters" in message and "student" in message  # the constraint is still named
     assert name not in message and "GEHEIM7" not in message
+
+
+def test_a_request_that_fails_in_the_database_logs_no_personal_data(app, world, caplog):
+    with app.app_context():
+        student = db.session.scalars(db.select(Student)).first()
+        class_id, name = student.class_id, student.display_name
+
+    def clash():
+        db.session.add(Student(class_id=class_id, display_name=name, personal_code="GEHEIM7"))
+        db.session.flush()
+
+    app.add_url_rule("/test-only/clash", "clash", clash)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with caplog.at_level("ERROR"):
+        response = app.test_client().get("/test-only/clash")
+    assert response.status_code == 500
+    assert "IntegrityError" in caplog.text
+    assert name not in caplog.text and "GEHEIM7" not in caplog.text
 
 
 def test_the_class_sheet_puts_the_class_code_where_no_server_sees_it(app, client, auth, world):
