@@ -10,7 +10,8 @@ Capacity rules the database itself enforces (so that no code path can overbook):
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, time
+from datetime import date as date_type  # the name `date` is CareerDay's column
+from datetime import datetime, time
 
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text, Time, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -29,7 +30,7 @@ class CareerDay(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
-    date: Mapped[date] = mapped_column(Date)
+    date: Mapped[date_type] = mapped_column(Date)
     venue_id: Mapped[int | None] = mapped_column(ForeignKey("venue.id", ondelete="SET NULL"))
     booking_deadline: Mapped[datetime | None]  # companies book slots until then
     registration_deadline: Mapped[datetime | None]  # schools register classes until then
@@ -42,7 +43,7 @@ class CareerDay(db.Model):
         ForeignKey("allocation.id", ondelete="SET NULL", use_alter=True, name="fk_career_day_published_allocation")
     )
     published_at: Mapped[datetime | None]
-    retention_until: Mapped[date | None] = mapped_column(Date)  # students' data is deleted after this day
+    retention_until: Mapped[date_type | None] = mapped_column(Date)  # students' data is deleted after this day
     # Raised whenever the day's date, times or places change (and at every publication): calendar
     # clients update an event only when its SEQUENCE rises.
     calendar_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
