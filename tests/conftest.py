@@ -4,7 +4,9 @@ Solver tests never use these fixtures (they create no app).
 """
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -49,10 +51,9 @@ def postgres_url() -> str:
     return url
 
 
-@pytest.fixture
-def throwaway_postgres_url(postgres_url):
-    """A fresh, empty PostgreSQL database of its own (dropped afterwards), for tests that build their
-    own schema (migrations, concurrency) without touching the shared ``test`` database."""
+@contextlib.contextmanager
+def throwaway_postgres_database(postgres_url: str) -> Iterator[str]:
+    """The URL of a fresh, empty PostgreSQL database, dropped when the block ends."""
     import uuid
 
     name = f"test_throwaway_{uuid.uuid4().hex[:12]}"
@@ -65,6 +66,14 @@ def throwaway_postgres_url(postgres_url):
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def throwaway_postgres_url(postgres_url):
+    """A fresh, empty PostgreSQL database of its own (dropped afterwards), for tests that build their
+    own schema (migrations, concurrency) without touching the shared ``test`` database."""
+    with throwaway_postgres_database(postgres_url) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -150,3 +159,48 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+# --- a real server on a database of its own (tests/live_server.py) -------------------------------------
+
+@pytest.fixture(scope="module")
+def live_database(request, tmp_path_factory) -> Iterator[str]:
+    """A database with the schema built, of the kind the suite runs on: a SQLite FILE (a live
+    server's workers are separate processes), or a throwaway PostgreSQL database when
+    ``TEST_DATABASE_URL`` names PostgreSQL. One per test module."""
+    from scheduler_app.extensions import db
+    from scheduler_app.factory import create_app
+
+    with contextlib.ExitStack() as stack:
+        if TEST_DATABASE_URL.startswith("postgresql"):
+            url = stack.enter_context(throwaway_postgres_database(request.getfixturevalue("postgres_url")))
+        else:
+            url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite'}"
+        app = create_app(settings(SQLALCHEMY_DATABASE_URI=url))
+        with app.app_context():
+            db.create_all()
+            db.engine.dispose()
+        yield url
+
+
+@pytest.fixture(scope="module")
+def live_app(live_database):
+    """An app on the live database, for building a test's data (``with live_app.app_context(): … commit``)
+    and checking what the server wrote."""
+    from scheduler_app.extensions import db
+    from scheduler_app.factory import create_app
+
+    app = create_app(settings(SQLALCHEMY_DATABASE_URI=live_database))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_server(live_database, tmp_path_factory):
+    """gunicorn with 4 sync workers on the live database (CSRF on, rate limits off), for the module."""
+    from tests.live_server import LiveServer
+
+    server = LiveServer({"SQLALCHEMY_DATABASE_URI": live_database}, tmp_path_factory.mktemp("server"))
+    yield server
+    server.stop()

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from scheduler_app.domain import audit
 from scheduler_app.domain.career_days import is_coordinator_of
 from scheduler_app.domain.errors import DomainError, NotAllowed
+from scheduler_app.domain.locks import Gone, lock_or_gone
 from scheduler_app.domain.seats import release_allocation_seat, take_allocation_seat
 from scheduler_app.extensions import db
 from scheduler_app.models import (
@@ -460,7 +461,12 @@ def move_student(actor: User | None, allocation: Allocation, student: Student, s
     the student attends neither the offer nor (rule of the day) its company in another round, the
     offer's total limit holds, and the slot has a free seat (taken by a conditional UPDATE).
     Minimum sizes are not enforced here; the review warns about them.
+
+    The allocation's row is locked first: moves within one allocation run one after another, so
+    the student's current assignments, the offer's attendee count and the seat given back are all
+    read as the previous move committed them (slot counters stay equal to their rows).
     """
+    allocation = lock_or_gone(allocation, field="slot")
     _require_coordinator(actor, allocation.career_day)
     _require_usable(allocation)
     offer, round_, school_class = slot.offer, slot.round, student.school_class
@@ -513,9 +519,12 @@ def move_student(actor: User | None, allocation: Allocation, student: Student, s
 
 
 def remove_assignment(actor: User | None, assignment: Assignment, now: datetime) -> None:
-    """Take a student out of a slot by hand (the round becomes free), giving the seat back."""
-    _require_coordinator(actor, assignment.allocation.career_day)
-    allocation = assignment.allocation
+    """Take a student out of a slot by hand (the round becomes free), giving the seat back (under the
+    allocation's lock, so removing the same assignment twice at once gives it back once)."""
+    allocation = lock_or_gone(assignment.allocation)
+    if assignment not in allocation.assignments:
+        raise Gone()
+    _require_coordinator(actor, allocation.career_day)
     _require_usable(allocation)
     release_allocation_seat(allocation.id, assignment.slot_id)
     audit.record(actor, "allocation.remove", allocation, now, student=assignment.student_id, slot=assignment.slot_id)

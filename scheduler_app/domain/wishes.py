@@ -12,6 +12,7 @@ from sqlalchemy import select
 from scheduler_app.domain import audit
 from scheduler_app.domain.career_days import Deadline, check_deadline, is_contact_or_coordinator
 from scheduler_app.domain.errors import DomainError, NotAllowed
+from scheduler_app.domain.locks import lock_or_gone
 from scheduler_app.extensions import db
 from scheduler_app.models import Offer, Preference, SchoolClass, Student
 
@@ -60,7 +61,10 @@ def submit_wishes(actor, student: Student, offer_ids_in_rank_order: list[int], n
 
     ``actor`` is the student, a contact of the student's school or a coordinator of the day.
     Exactly :func:`wishes_required` distinct eligible offers; the same list again changes nothing.
+    The student's row is locked first, so the same form sent many times at once replaces the
+    wishes one submission after another (never two deleting and inserting the same ranks together).
     """
+    student = lock_or_gone(student, field="offers")
     school_class = student.school_class
     career_day = school_class.career_day
     if not (actor is student or is_contact_or_coordinator(actor, school_class.school, career_day)):
