@@ -46,6 +46,8 @@ class Config:
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     WISHES_SIGN_IN_RATE_LIMIT = "20 per minute"  # students sign in with class code + personal code
     HSTS = False
+    JOB_LEASE_SECONDS = 60  # a job process that has not renewed its lease for this long counts as stopped
+    JOB_HEARTBEAT_SECONDS = 10  # how often a job process renews the leases it holds
 
 
 class ProductionConfig(Config):
@@ -91,6 +93,9 @@ def config_from_environment(environ: os._Environ | dict | None = None) -> dict:
         settings["BABEL_DEFAULT_LOCALE"] = env["DEFAULT_LOCALE"]
     if env.get("RATELIMIT_STORAGE_URI"):
         settings["RATELIMIT_STORAGE_URI"] = env["RATELIMIT_STORAGE_URI"]
+    for key in ("JOB_LEASE_SECONDS", "JOB_HEARTBEAT_SECONDS"):
+        if env.get(key):
+            settings[key] = int(env[key])
     for key in ("MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER"):
         if env.get(key):
             settings[key] = env[key]
@@ -102,7 +107,11 @@ def config_from_environment(environ: os._Environ | dict | None = None) -> dict:
 
 
 def check_settings(settings) -> None:
-    """Refuse settings that must never reach production."""
+    """Refuse settings that must never reach production, and settings that cannot work anywhere."""
+    if settings.get("JOB_HEARTBEAT_SECONDS", 1) <= 0 or \
+            settings.get("JOB_LEASE_SECONDS", 2) < 2 * settings.get("JOB_HEARTBEAT_SECONDS", 1):
+        raise RuntimeError("JOB_LEASE_SECONDS must be at least twice JOB_HEARTBEAT_SECONDS (and that above 0), "
+                           "or a live job process would lose its work to another.")
     if settings.get("ENV_NAME") == "production":
         secret = settings.get("SECRET_KEY")
         if not secret or secret == DEFAULT_SECRET_KEY or len(secret) < 16:
