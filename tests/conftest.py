@@ -16,6 +16,8 @@ from scheduler_app.config import TestingConfig, normalise_database_url
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://127.0.0.1:5432/test"
 TEST_DATABASE_URL = normalise_database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+REQUIRE_REDIS = os.environ.get("REQUIRE_REDIS") == "1"
 
 
 def settings(**overrides) -> dict:
@@ -49,6 +51,25 @@ def postgres_url() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """Redis at 127.0.0.1:6379 (shared rate-limit storage), or a skip that says so (a failure
+    with ``REQUIRE_REDIS=1``, as in CI). Tests keep their keys apart with a prefix of their own."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        message = f"Redis not reachable at {REDIS_URL} ({error}); start redis-server to run these tests"
+        if REQUIRE_REDIS:
+            pytest.fail(message)
+        pytest.skip(message)
+    finally:
+        client.close()
+    return REDIS_URL
 
 
 @contextlib.contextmanager

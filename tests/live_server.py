@@ -32,6 +32,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import gunicorn
 
@@ -41,6 +42,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WORKER_PATH = "/_live/worker"  # added by app_from_settings_file only: which worker answered
 # gunicorn 25+ opens a control socket at one path per user: servers of tests running side by side would share it
 CONTROL_SOCKET_OFF = ["--no-control-socket"] if gunicorn.version_info >= (25, 1) else []
+T = TypeVar("T")
 
 
 def app_from_settings_file(path: str):
@@ -206,11 +208,11 @@ class Browser:
         return answer
 
 
-def race(count: int, action: Callable[[int], Answer]) -> list[Answer]:
+def race(count: int, action: Callable[[int], T]) -> list[T]:
     """Run ``action(i)`` for i in 0…count-1 in ``count`` threads released at the same moment."""
     start = threading.Barrier(count)
 
-    def run(index: int) -> Answer:
+    def run(index: int) -> T:
         start.wait(timeout=60)
         return action(index)
 
