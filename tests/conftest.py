@@ -182,6 +182,26 @@ def auth(client):
     return AuthActions(client)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def own_app(request, tmp_path):
+    """An app on a database of its own that several connections share (a SQLite file, then a
+    throwaway PostgreSQL database), schema built; no context left pushed. For concurrency tests."""
+    from scheduler_app.extensions import db
+    from scheduler_app.factory import create_app
+
+    if request.param == "sqlite":
+        url, engine_options = f"sqlite:///{tmp_path / 'own.sqlite'}", {}
+    else:
+        url, engine_options = request.getfixturevalue("throwaway_postgres_url"), {"pool_size": 20}
+    app = create_app(settings(SQLALCHEMY_DATABASE_URI=url, SQLALCHEMY_ENGINE_OPTIONS=engine_options))
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 # --- a real server on a database of its own (tests/live_server.py) -------------------------------------
 
 @pytest.fixture(scope="module")
