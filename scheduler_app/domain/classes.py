@@ -6,7 +6,7 @@ The roster may not grow beyond the headcount; to add more students the teacher f
 headcount with :func:`update_class`, which takes (or gives back) the difference. The headcount may
 not fall below the students already entered.
 
-Concurrency: every change to a class or its roster first locks the class's row
+Concurrency: every change to a class, its roster or its students' wishes first locks the class's row
 (:func:`~scheduler_app.domain.locks.lock_or_gone`), so simultaneous requests for one class run one
 after another and each decides on what the previous one committed: the difference in places comes
 from the headcount read under the lock, the roster check from the roster read under the lock. Class

@@ -5,9 +5,10 @@ what is there when it writes: forty requests that each see one free place all ta
 keep such rules true at the database, on SQLite and PostgreSQL alike:
 
 - :func:`lock_for_update` takes the row lock of the object that "owns" the rows a decision depends
-  on (the class for its roster and headcount, the student for their wishes, the allocation for its
+  on (the class for its headcount, roster and students' wishes, the allocation for its
   assignments). Requests that lock the same row run one after the other; everything read after the
-  lock is as the previous one committed it.
+  lock is as the previous one committed it. Lock the one owning row first, before writing anything
+  it owns, so two requests never wait for each other's rows the other way round (a deadlock).
 - A unique index (e.g. on a normalised name) guards what must exist once; :func:`unique_violation_as`
   turns its violation into the :class:`DomainError` the form shows instead of a 500.
 
