@@ -204,11 +204,12 @@ def own_app(request, tmp_path):
 
 # --- a real server on a database of its own (tests/live_server.py) -------------------------------------
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def live_database(request, tmp_path_factory) -> Iterator[str]:
     """A database with the schema built, of the kind the suite runs on: a SQLite FILE (a live
     server's workers are separate processes), or a throwaway PostgreSQL database when
-    ``TEST_DATABASE_URL`` names PostgreSQL. One per test module."""
+    ``TEST_DATABASE_URL`` names PostgreSQL. One per session (dropping a PostgreSQL database forces
+    a checkpoint, seconds on a busy machine); each test builds rows of its own in it."""
     from scheduler_app.extensions import db
     from scheduler_app.factory import create_app
 
@@ -224,7 +225,7 @@ def live_database(request, tmp_path_factory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def live_app(live_database):
     """An app on the live database, for building a test's data (``with live_app.app_context(): … commit``)
     and checking what the server wrote."""
@@ -237,9 +238,9 @@ def live_app(live_database):
         db.engine.dispose()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def live_server(live_database, tmp_path_factory):
-    """gunicorn with 4 sync workers on the live database (CSRF on, rate limits off), for the module."""
+    """gunicorn with 4 sync workers on the live database (CSRF on, rate limits off), for the session."""
     from tests.live_server import LiveServer
 
     server = LiveServer({"SQLALCHEMY_DATABASE_URI": live_database}, tmp_path_factory.mktemp("server"))

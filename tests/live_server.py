@@ -9,8 +9,8 @@ threads released at the same moment.
 
 The ``live_database``, ``live_app`` and ``live_server`` fixtures in ``tests/conftest.py`` wire
 these up on the database the suite runs on (a SQLite file, or a throwaway PostgreSQL database when
-``TEST_DATABASE_URL`` names PostgreSQL); a test module needing other settings starts its own
-:class:`LiveServer`.
+``TEST_DATABASE_URL`` names PostgreSQL), once per session; each test builds its own rows there. A
+test module needing other settings starts its own :class:`LiveServer` on ``live_database``.
 """
 from __future__ import annotations
 

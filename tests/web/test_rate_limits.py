@@ -34,8 +34,8 @@ def _statuses(client, addresses: list[str]) -> list[int]:
     (0, [200, 200, 429, 429]),  # nobody's header is trusted: one bucket, whatever the header says
     (1, [200, 200, 200, 200]),  # the proxy's header names the client: a bucket each
 ])
-def test_x_forwarded_for_counts_only_from_configured_proxies(proxies, expected):
-    app = _app_behind_proxies(proxies)
+def test_x_forwarded_for_counts_only_from_configured_proxies(app, proxies, expected):
+    app = _app_behind_proxies(proxies)  # after the app fixture: its database, and the limiter bound to this app
     try:
         assert _statuses(app.test_client(), ["203.0.113.7", "203.0.113.7", "198.51.100.9", "198.51.100.9"]) == expected
     finally:
