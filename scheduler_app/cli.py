@@ -171,7 +171,7 @@ def run_jobs(once: bool) -> None:
 
     from flask import current_app
 
-    from scheduler_app.jobs import build_scheduler, recover_after_restart, run_once
+    from scheduler_app.jobs import build_scheduler, run_once
 
     app = current_app._get_current_object()
     if once:
@@ -180,9 +180,6 @@ def run_jobs(once: bool) -> None:
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line every 3 s per sweep is noise
-    recovered = recover_after_restart(app)
-    if recovered:
-        click.echo(f"{recovered} interrupted allocation(s) marked as failed.")
     click.echo("Job process running; press Ctrl+C to stop.")
     try:
         build_scheduler(app).start()

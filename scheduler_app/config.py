@@ -50,7 +50,7 @@ class Config:
     REMEMBER_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024  # uploads (rosters, contact lists) stay small
-    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_URI = "memory://"  # one process only; production refuses it (see check_settings)
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     WISHES_SIGN_IN_RATE_LIMIT = "20 per minute"  # students sign in with class code + personal code
@@ -60,6 +60,9 @@ class Config:
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536  # KiB
     ARGON2_PARALLELISM = 4
+    PROXY_COUNT = 0  # reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted
+    JOB_LEASE_SECONDS = 60  # a job process that has not renewed its lease for this long counts as stopped
+    JOB_HEARTBEAT_SECONDS = 10  # how often a job process renews the leases it holds
 
 
 class ProductionConfig(Config):
@@ -112,6 +115,9 @@ def config_from_environment(environ: os._Environ | dict | None = None) -> dict:
             settings[key] = env[key]
     if env.get("RATELIMIT_STORAGE_URI"):
         settings["RATELIMIT_STORAGE_URI"] = env["RATELIMIT_STORAGE_URI"]
+    for key in ("PROXY_COUNT", "JOB_LEASE_SECONDS", "JOB_HEARTBEAT_SECONDS"):
+        if env.get(key):
+            settings[key] = int(env[key])
     for key in ("MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER"):
         if env.get(key):
             settings[key] = env[key]
@@ -126,7 +132,13 @@ def config_from_environment(environ: os._Environ | dict | None = None) -> dict:
 
 
 def check_settings(settings) -> None:
-    """Refuse settings that must never reach production."""
+    """Refuse settings that must never reach production, and settings that cannot work anywhere."""
+    if settings.get("PROXY_COUNT", 0) < 0:
+        raise RuntimeError("PROXY_COUNT is the number of reverse proxies in front of the app (0 or more).")
+    if settings.get("JOB_HEARTBEAT_SECONDS", 1) <= 0 or \
+            settings.get("JOB_LEASE_SECONDS", 2) < 2 * settings.get("JOB_HEARTBEAT_SECONDS", 1):
+        raise RuntimeError("JOB_LEASE_SECONDS must be at least twice JOB_HEARTBEAT_SECONDS (and that above 0), "
+                           "or a live job process would lose its work to another.")
     if settings.get("ENV_NAME") == "production":
         secret = settings.get("SECRET_KEY")
         if not secret or secret == DEFAULT_SECRET_KEY or len(secret) < 16:
@@ -139,4 +151,9 @@ def check_settings(settings) -> None:
             raise RuntimeError(
                 f"ARGON2_MEMORY_COST must be at least {OWASP_MIN_ARGON2_MEMORY_COST} (KiB) and ARGON2_TIME_COST "
                 f"at least {OWASP_MIN_ARGON2_TIME_COST} in production (OWASP's minimum for Argon2id)."
+            )
+        if str(settings.get("RATELIMIT_STORAGE_URI", "memory://")).startswith("memory://"):
+            raise RuntimeError(
+                "RATELIMIT_STORAGE_URI must name a storage all workers share in production, e.g. "
+                "redis://127.0.0.1:6379 (with memory:// every worker counts sign-in attempts alone)."
             )

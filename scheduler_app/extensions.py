@@ -37,13 +37,24 @@ def _keep_values_out_of_database_errors(context):
     wrapper = context.sqlalchemy_exception
     if wrapper is not None and wrapper.args and isinstance(wrapper.args[0], str):
         wrapper.args = (wrapper.args[0].replace(full, first_line), *wrapper.args[1:])
+SQLITE_BUSY_TIMEOUT_MS = 30_000  # a writer waits this long for another's transaction before "database is locked"
 
 
 @event.listens_for(Engine, "connect")
-def _enforce_sqlite_foreign_keys(dbapi_connection, connection_record):
-    """SQLite ignores foreign keys (and so ``ON DELETE CASCADE``) unless asked on every connection;
-    without it, deleting a class would leave its students' personal data behind."""
+def _configure_sqlite(dbapi_connection, connection_record):
+    """Every SQLite connection, in one place:
+
+    - foreign keys on: SQLite ignores them (and so ``ON DELETE CASCADE``) unless asked on every
+      connection; without it, deleting a class would leave its students' personal data behind;
+    - a busy timeout: with several gunicorn workers, requests that lock rows
+      (:mod:`scheduler_app.domain.locks`) queue for the single writer instead of failing;
+    - WAL for a database file: readers never wait for the writer and the writer never waits for
+      readers, so pages keep loading while a request holds the write lock.
+    """
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if any(row[2] for row in cursor.execute("PRAGMA database_list").fetchall()):  # a file, not ":memory:"
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()

@@ -27,6 +27,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
         app.config.from_object(config)
     check_settings(app.config)
 
+    register_proxies(app)
     register_extensions(app)
     configure_domain(app)
     register_blueprints(app)
@@ -35,6 +36,17 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     return app
+
+
+def register_proxies(app: Flask) -> None:
+    """Behind ``PROXY_COUNT`` reverse proxies, take the client's address and scheme from their
+    X-Forwarded-For/-Proto headers (rate limits count per client, not per proxy); with 0, as by
+    default, those headers are ignored, since anyone can send them."""
+    count = app.config["PROXY_COUNT"]
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def register_extensions(app: Flask) -> None:

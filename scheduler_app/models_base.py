@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -22,6 +22,22 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Leased:
+    """Columns of work a job process holds under a lease (see :mod:`scheduler_app.domain.leases`):
+    who holds it, until when without renewal, and its last sign of life (all naive UTC)."""
+
+    claimed_by: Mapped[str | None] = mapped_column(String(120))  # host:pid:random of the holding process
+    lease_until: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]
+
+
+def normalise_name(name: str) -> str:
+    """A name as people mean it, for uniqueness: case and runs of spaces do not count
+    ("9b", "9B" and " 9b " are one class). Stored beside the name and unique-indexed, so the
+    database refuses the second one even when two requests check at the same moment."""
+    return " ".join(name.split()).casefold()
 
 
 def utc_now() -> datetime:

@@ -19,6 +19,7 @@ def test_create_app_accepts_a_mapping_and_has_no_side_effects(tmp_path):
 def test_create_app_accepts_a_config_class():
     class Custom(ProductionConfig):
         SECRET_KEY = "a-long-random-production-secret"
+        RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379"
 
     app = create_app(Custom)
     assert app.config["SESSION_COOKIE_SECURE"] is True
@@ -31,11 +32,35 @@ def test_production_refuses_the_default_secret_key():
         create_app(config_from_environment({"APP_ENV": "production", "SECRET_KEY": DEFAULT_SECRET_KEY}))
 
 
+def test_production_refuses_a_rate_limit_storage_each_worker_keeps_alone():
+    environment = {"APP_ENV": "production", "SECRET_KEY": "x" * 32}
+    with pytest.raises(RuntimeError, match="RATELIMIT_STORAGE_URI must name a storage all workers share"):
+        create_app(config_from_environment(environment))
+    with pytest.raises(RuntimeError, match="RATELIMIT_STORAGE_URI"):
+        create_app(config_from_environment({**environment, "RATELIMIT_STORAGE_URI": "memory://"}))
+    app = create_app(config_from_environment({**environment, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379"}))
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379"
+
+
+@pytest.mark.parametrize("values, problem", [
+    ({"PROXY_COUNT": -1}, "PROXY_COUNT"),
+    ({"JOB_LEASE_SECONDS": 15, "JOB_HEARTBEAT_SECONDS": 10}, "JOB_LEASE_SECONDS must be at least twice"),
+    ({"JOB_HEARTBEAT_SECONDS": 0}, "JOB_LEASE_SECONDS must be at least twice"),
+])
+def test_settings_that_cannot_work_are_refused(values, problem):
+    with pytest.raises(RuntimeError, match=problem):
+        create_app(settings(**values))
+
+
 def test_environment_settings_are_read_in_one_place():
     values = config_from_environment({
         "APP_ENV": "production", "SECRET_KEY": "x" * 32, "DATABASE_URL": "postgres://u@db/prod",
         "PUBLIC_BASE_URL": "https://termine.example.de/", "MAIL_PORT": "587", "DEFAULT_LOCALE": "en",
+        "RATELIMIT_STORAGE_URI": "redis://cache:6379/2", "PROXY_COUNT": "1",
+        "JOB_LEASE_SECONDS": "120", "JOB_HEARTBEAT_SECONDS": "15",
     })
+    assert values["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/2"
+    assert (values["PROXY_COUNT"], values["JOB_LEASE_SECONDS"], values["JOB_HEARTBEAT_SECONDS"]) == (1, 120, 15)
     assert values["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/prod"
     assert values["PUBLIC_BASE_URL"] == "https://termine.example.de"
     assert values["MAIL_PORT"] == 587
@@ -61,6 +86,7 @@ def test_hsts_in_production():
     class Production(ProductionConfig):
         SECRET_KEY = "a-long-random-production-secret"
         SQLALCHEMY_DATABASE_URI = "sqlite://"
+        RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379"
 
     app = create_app(Production)
     response = app.test_client().get("/")

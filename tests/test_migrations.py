@@ -179,3 +179,43 @@ def test_the_scoping_migration_carries_existing_partnerships_and_venues_over_on_
 @pytest.mark.postgres
 def test_the_scoping_migration_carries_existing_partnerships_and_venues_over_on_postgresql(throwaway_postgres_url):
     _carry_over_existing_data_into_scoping(throwaway_postgres_url)
+LEASES_AND_NAME_KEYS = "3989bb06b01a"
+
+
+def _class_names_after_the_name_key_migration(url: str) -> list[tuple[int, str, str]]:
+    """Classes stored before names were unique ignoring case ('Dup' and 'DUP' of one school and day)
+    keep the first name; the others get ' (2)', ' (3)' so the unique constraint can be created."""
+    app = _app(url)
+    with app.app_context():
+        flask_migrate.upgrade(revision=f"{LEASES_AND_NAME_KEYS}-1")
+        with db.engine.begin() as connection:
+            connection.execute(sa.text(
+                "INSERT INTO organisation (id, kind, name, created_at) VALUES "
+                "(1, 'agency', 'Agentur', '2026-01-01'), (2, 'school', 'Schule A', '2026-01-01'), "
+                "(3, 'school', 'Schule B', '2026-01-01')"))
+            connection.execute(sa.text("INSERT INTO programme (id, name, agency_id, created_at) VALUES (1, 'P', 1, '2026-01-01')"))
+            connection.execute(sa.text(
+                "INSERT INTO career_day (id, programme_id, name, date, wishes_count, slots_per_student, "
+                "registered_students, created_at, updated_at) VALUES (1, 1, 'Tag', '2027-03-10', 5, 3, 0, "
+                "'2026-01-01', '2026-01-01')"))
+            connection.execute(sa.text(
+                "INSERT INTO school_class (id, career_day_id, school_id, name, grade, headcount, class_code, created_at) "
+                "VALUES (1, 1, 2, 'Dup', 9, 1, 'A', '2026-01-01'), (2, 1, 2, 'DUP', 9, 1, 'B', '2026-01-01'), "
+                "(3, 1, 2, 'dup', 9, 1, 'C', '2026-01-01'), (4, 1, 3, 'DUP', 9, 1, 'D', '2026-01-01')"))
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(sa.text("SELECT id, name, name_key FROM school_class ORDER BY id")).all()
+        db.engine.dispose()
+    return [tuple(row) for row in rows]
+
+
+EXPECTED_CLASS_NAMES = [(1, "Dup", "dup"), (2, "DUP (2)", "dup (2)"), (3, "dup (3)", "dup (3)"), (4, "DUP", "dup")]
+
+
+def test_the_name_key_migration_renames_classes_whose_names_differ_only_in_case_on_sqlite(tmp_path):
+    assert _class_names_after_the_name_key_migration(f"sqlite:///{tmp_path / 'names.sqlite'}") == EXPECTED_CLASS_NAMES
+
+
+@pytest.mark.postgres
+def test_the_name_key_migration_renames_classes_whose_names_differ_only_in_case_on_postgresql(throwaway_postgres_url):
+    assert _class_names_after_the_name_key_migration(throwaway_postgres_url) == EXPECTED_CLASS_NAMES

@@ -19,18 +19,22 @@ boundary like a job: it commits (see its docstring).
 from __future__ import annotations
 
 import logging
+import threading
 import time as monotonic_clock
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from flask import current_app
+from sqlalchemy import String, cast, func, literal, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from scheduler_app.domain import audit
+from scheduler_app.domain import audit, leases
 from scheduler_app.domain.career_days import bump_calendar_sequence, is_coordinator_of
 from scheduler_app.domain.errors import DomainError, NotAllowed
+from scheduler_app.domain.leases import LeaseTerms
+from scheduler_app.domain.locks import Gone, lock_or_gone
 from scheduler_app.domain.seats import release_allocation_seat, take_allocation_seat
 from scheduler_app.extensions import db
 from scheduler_app.models import (
@@ -289,26 +293,31 @@ def resolve_with_minimal_changes(actor: User | None, allocation: Allocation, now
 # running (a boundary: commits)
 
 
-def claim(allocation_id: int) -> bool:
-    """Move a queued allocation to running by a conditional UPDATE, so that two processes never
-    run the same one; True for the process that won. Flushes only."""
-    result = db.session.execute(
-        update(Allocation)
-        .where(Allocation.id == allocation_id, Allocation.state == AllocationState.queued)
-        .values(state=AllocationState.running, progress=0.0, phase="preparing")
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
+RUNNING = Allocation.state == AllocationState.running
 
 
-def _progress_writer(allocation_id: int) -> Callable[[str, float], None]:
+class LeaseLost(RuntimeError):
+    """This process no longer holds the run's lease: another process found it expired and failed it."""
+
+
+def claim(allocation_id: int, lease: LeaseTerms, now: datetime) -> bool:
+    """Move a queued allocation to running under this process's lease, by a conditional UPDATE, so
+    that two processes never run the same one; True for the process that won. Flushes only."""
+    return leases.claim(Allocation, allocation_id, lease, now, where=[Allocation.state == AllocationState.queued],
+                        values=dict(state=AllocationState.running, progress=0.0, phase="preparing"))
+
+
+def _progress_writer(allocation_id: int, owner: str, lost: threading.Event) -> Callable[[str, float], None]:
     """A ``progress(phase, fraction)`` callback for the engine that writes to the allocation in its
     own short transactions on a separate session, so a page polling the allocation sees it move
     while the run's own session holds nothing open. Writes at most every PROGRESS_INTERVAL_S
-    (and whenever the phase changes); a failed write is logged, never fatal to the run."""
+    (and whenever the phase changes); a failed write is logged, never fatal to the run. Once the
+    lease is ``lost`` it stops the engine (raises :class:`LeaseLost`): the result could not be saved."""
     last = {"at": float("-inf"), "phase": None}
 
     def report(phase: str, fraction: float) -> None:
+        if lost.is_set():
+            raise LeaseLost(f"allocation {allocation_id}: the lease was lost while the engine worked")
         clock = monotonic_clock.monotonic()
         if phase == last["phase"] and clock - last["at"] < PROGRESS_INTERVAL_S:
             return
@@ -317,7 +326,7 @@ def _progress_writer(allocation_id: int) -> Callable[[str, float], None]:
             with Session(db.engine) as session:
                 session.execute(
                     update(Allocation)
-                    .where(Allocation.id == allocation_id, Allocation.state == AllocationState.running)
+                    .where(Allocation.id == allocation_id, RUNNING, Allocation.claimed_by == owner)
                     .values(progress=min(max(float(fraction), 0.0), 1.0), phase=str(phase)[:60])
                 )
                 session.commit()
@@ -361,34 +370,37 @@ def _save_result(allocation: Allocation, instance: dict, result: dict, now: date
     audit.record(allocation.created_by, "allocation.finish", allocation, now, status=status, objective=allocation.objective)
 
 
-def _mark_failed(allocation_id: int, error: BaseException, now: datetime) -> None:
-    message = f"{type(error).__name__}: {error}"[:2000]
-    db.session.execute(
-        update(Allocation)
-        .where(Allocation.id == allocation_id, Allocation.state != AllocationState.done)
-        .values(state=AllocationState.failed, error=message, phase="failed", finished_at=now)
-        .execution_options(synchronize_session=False)
-    )
+def _mark_failed(allocation_id: int, owner: str, error: BaseException, now: datetime) -> None:
+    """Fail the run and give up its lease, if this process still holds it (commits)."""
+    leases.release(Allocation, allocation_id, owner, where=[RUNNING],
+                   values=dict(state=AllocationState.failed, error=f"{type(error).__name__}: {error}"[:2000],
+                               phase="failed", finished_at=now))
     db.session.commit()
 
 
-def run_allocation(allocation_id: int, now_fn: Callable[[], datetime], *, time_limit_s: float | None = None) -> Allocation | None:
+def run_allocation(allocation_id: int, now_fn: Callable[[], datetime], *, time_limit_s: float | None = None,
+                   lease: LeaseTerms | None = None) -> Allocation | None:
     """Execute a queued allocation. NOT for a web request: the job process and the CLI call it.
 
     This is a transaction boundary like a job and commits, in this order:
 
-    1. claim: queued → running (a conditional UPDATE; returns None when another process won);
-    2. while the engine searches, progress and phase in short separate transactions;
+    1. claim: queued → running under ``lease`` (default: this process, with the app's
+       ``JOB_LEASE_SECONDS`` / ``JOB_HEARTBEAT_SECONDS``); returns None when another process won;
+    2. while the engine searches, a :class:`~scheduler_app.domain.leases.Heartbeat` renews the
+       lease and the engine's progress is written, each in short separate transactions;
     3. the whole answer (assignments, slot loads, status, objective, bound, metrics) in ONE
-       transaction.
+       transaction, together with releasing the lease, and only if the lease is still ours.
 
     Any exception (or an interruption) rolls step 3 back entirely and marks the allocation failed
     with the error: none of its assignments is written, and every other allocation (the
-    published one above all) stays as it was. Returns the allocation, refreshed.
+    published one above all) stays as it was. If another process expired the lease meanwhile (this
+    one seemed dead), the run stops and writes nothing: the allocation stays failed as that
+    process left it. Returns the allocation, refreshed.
     """
     from scheduler_app.solver import solve  # loads OR-Tools: only when a run really happens
 
-    if not claim(allocation_id):
+    lease = lease or lease_terms(current_app.config)
+    if not claim(allocation_id, lease, now_fn()):
         db.session.rollback()
         return None
     db.session.commit()
@@ -397,14 +409,20 @@ def run_allocation(allocation_id: int, now_fn: Callable[[], datetime], *, time_l
         based_on = db.session.get(Allocation, allocation.based_on_id) if allocation.based_on_id else None
         instance = build_instance(allocation.career_day, previous=based_on)
         db.session.commit()  # hold no transaction open while the engine works (the reads are done)
-        result = solve(instance, time_limit_s=time_limit_s, seed=instance["rules"]["seed"],
-                       progress=_progress_writer(allocation_id))
+        with leases.Heartbeat(db.engine, Allocation, allocation_id, lease, now_fn, where=[RUNNING]) as heartbeat:
+            result = solve(instance, time_limit_s=time_limit_s, seed=instance["rules"]["seed"],
+                           progress=_progress_writer(allocation_id, lease.owner, heartbeat.lost))
+        if not leases.release(Allocation, allocation_id, lease.owner, where=[RUNNING]):
+            raise LeaseLost(f"allocation {allocation_id}: another process expired the lease; the result is not saved")
         _save_result(allocation, instance, result, now_fn())
         db.session.commit()
+    except LeaseLost:
+        db.session.rollback()
+        log.warning("allocation %s: lease lost, result discarded", allocation_id)
     except BaseException as error:  # noqa: BLE001 -- an interrupted run must not stay "running"
         db.session.rollback()
         log.exception("allocation %s failed", allocation_id)
-        _mark_failed(allocation_id, error, now_fn())
+        _mark_failed(allocation_id, lease.owner, error, now_fn())
         if not isinstance(error, Exception):
             raise
     allocation = db.session.get(Allocation, allocation_id)
@@ -412,18 +430,24 @@ def run_allocation(allocation_id: int, now_fn: Callable[[], datetime], *, time_l
     return allocation
 
 
-def fail_interrupted_allocations(now: datetime) -> int:
-    """Mark allocations left ``running`` by a process that died as failed (flush only); returns how
-    many. Only safe where no other process can be running one: the job process calls it when it
-    starts, being the only place allocations run besides a coordinator's own ``careerday allocate``."""
-    result = db.session.execute(
-        update(Allocation)
-        .where(Allocation.state == AllocationState.running)
-        .values(state=AllocationState.failed, phase="failed", finished_at=now,
-                error="Interrupted: the process running it stopped.")
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount
+def lease_terms(config) -> LeaseTerms:
+    """This process's lease terms for allocation runs, from the app's settings."""
+    return LeaseTerms(owner=leases.process_identity(), duration=timedelta(seconds=config["JOB_LEASE_SECONDS"]),
+                      heartbeat=timedelta(seconds=config["JOB_HEARTBEAT_SECONDS"]))
+
+
+def fail_abandoned_allocations(now: datetime) -> int:
+    """Mark running allocations whose lease ran out as failed (flush only); returns how many.
+
+    Their job process stopped renewing (killed, hung, its machine gone), so the coordinator may
+    start again. Any job process runs this regularly; a run whose holder is alive (its lease is
+    renewed by the heartbeat) is never touched, and nobody waits for the dead process to restart."""
+    owner = func.coalesce(Allocation.claimed_by, "unknown")
+    until = func.coalesce(cast(Allocation.lease_until, String), "never")
+    message = (literal("Interrupted: the job process running it (") + owner + literal(") stopped; its lease ran out at ")
+               + until + literal(" UTC. Start the allocation again."))
+    return leases.expire(Allocation, now, where=[RUNNING],
+                         values=dict(state=AllocationState.failed, phase="failed", finished_at=now, error=message))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -460,7 +484,12 @@ def move_student(actor: User | None, allocation: Allocation, student: Student, s
     the student attends neither the offer nor (rule of the day) its company in another round, the
     offer's total limit holds, and the slot has a free seat (taken by a conditional UPDATE).
     Minimum sizes are not enforced here; the review warns about them.
+
+    The allocation's row is locked first: moves within one allocation run one after another, so
+    the student's current assignments, the offer's attendee count and the seat given back are all
+    read as the previous move committed them (slot counters stay equal to their rows).
     """
+    allocation = lock_or_gone(allocation, field="slot")
     _require_coordinator(actor, allocation.career_day)
     _require_usable(allocation)
     offer, round_, school_class = slot.offer, slot.round, student.school_class
@@ -513,9 +542,12 @@ def move_student(actor: User | None, allocation: Allocation, student: Student, s
 
 
 def remove_assignment(actor: User | None, assignment: Assignment, now: datetime) -> None:
-    """Take a student out of a slot by hand (the round becomes free), giving the seat back."""
-    _require_coordinator(actor, assignment.allocation.career_day)
-    allocation = assignment.allocation
+    """Take a student out of a slot by hand (the round becomes free), giving the seat back (under the
+    allocation's lock, so removing the same assignment twice at once gives it back once)."""
+    allocation = lock_or_gone(assignment.allocation)
+    if assignment not in allocation.assignments:
+        raise Gone()
+    _require_coordinator(actor, allocation.career_day)
     _require_usable(allocation)
     release_allocation_seat(allocation.id, assignment.slot_id)
     audit.record(actor, "allocation.remove", allocation, now, student=assignment.student_id, slot=assignment.slot_id)

@@ -6,6 +6,12 @@ The roster may not grow beyond the headcount; to add more students the teacher f
 headcount with :func:`update_class`, which takes (or gives back) the difference. The headcount may
 not fall below the students already entered.
 
+Concurrency: every change to a class, its roster or its students' wishes first locks the class's row
+(:func:`~scheduler_app.domain.locks.lock_or_gone`), so simultaneous requests for one class run one
+after another and each decides on what the previous one committed: the difference in places comes
+from the headcount read under the lock, the roster check from the roster read under the lock. Class
+names are unique per school and day ignoring case and spaces (a unique index on ``name_key``).
+
 Deadlines: classes are registered, changed and removed until the registration deadline; rosters
 change until the wishes deadline (a late student still needs to rank). Coordinators are exempt.
 Each class gets an 8-character class code and each student a 6-character personal code, from an
@@ -18,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import segno
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from scheduler_app.domain import audit, wishes
 from scheduler_app.domain.career_days import (
@@ -29,9 +35,11 @@ from scheduler_app.domain.career_days import (
     take_part,
 )
 from scheduler_app.domain.errors import DomainError, NotAllowed
+from scheduler_app.domain.locks import Gone, lock_or_gone, unique_violation_as
 from scheduler_app.domain.seats import release_career_day_places, take_career_day_places
 from scheduler_app.extensions import db
 from scheduler_app.models import Assignment, CareerDay, Organisation, OrganisationKind, SchoolClass, Student, User
+from scheduler_app.models_base import normalise_name
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CLASS_CODE_LENGTH = 8
@@ -91,13 +99,21 @@ def _clean(career_day: CareerDay, *, name, grade, headcount, first_round, last_r
     return dict(name=name, teacher_name=teacher_name)
 
 
+UNIQUE_NAME = "uq_school_class_career_day_id_school_id_name_key"
+
+
+def _name_taken() -> DomainError:
+    return DomainError("Your school has already registered a class with this name for this day.", field="name")
+
+
 def _check_name_free(career_day: CareerDay, school: Organisation, name: str, school_class: SchoolClass | None = None) -> None:
+    """The friendly check; the unique index decides when two requests check at the same moment."""
     query = select(SchoolClass.id).where(SchoolClass.career_day_id == career_day.id, SchoolClass.school_id == school.id,
-                                         func.lower(SchoolClass.name) == name.lower())
+                                         SchoolClass.name_key == normalise_name(name))
     if school_class is not None:
         query = query.where(SchoolClass.id != school_class.id)
     if db.session.scalar(query) is not None:
-        raise DomainError("Your school has already registered a class with this name for this day.", field="name")
+        raise _name_taken()
 
 
 def register_class(actor: User, career_day: CareerDay, school: Organisation, *, name: str, grade: int, headcount: int,
@@ -117,7 +133,8 @@ def register_class(actor: User, career_day: CareerDay, school: Organisation, *, 
         teacher_name=fields["teacher_name"], created_at=now,
     )
     db.session.add(school_class)
-    db.session.flush()
+    with unique_violation_as(UNIQUE_NAME, _name_taken()):
+        db.session.flush()
     take_part(career_day, school, now)
     audit.record(actor, "class.register", school_class, now, name=school_class.name, headcount=headcount)
     return school_class
@@ -128,6 +145,7 @@ def update_class(actor: User, school_class: SchoolClass, *, name: str, grade: in
     """Change a class. A changed headcount takes or gives back places; it may not fall below the
     roster. If the grade or presence window changes, wishes for offers no longer open to the class
     are dropped and those students must rank again."""
+    school_class = lock_or_gone(school_class)
     career_day = school_class.career_day
     _check_school(actor, career_day, school_class.school)
     check_deadline(actor, career_day, Deadline.registration, now)
@@ -137,7 +155,7 @@ def update_class(actor: User, school_class: SchoolClass, *, name: str, grade: in
     if headcount < len(school_class.students):
         raise DomainError("%(n)d students are already entered; please remove students first.", field="headcount",
                           n=len(school_class.students))
-    delta = headcount - school_class.headcount
+    delta = headcount - school_class.headcount  # the headcount read under the lock: the places it holds now
     _take_places(career_day, delta)
     if delta < 0:
         release_career_day_places(career_day.id, -delta)
@@ -145,7 +163,8 @@ def update_class(actor: User, school_class: SchoolClass, *, name: str, grade: in
     moved = (school_class.first_round, school_class.last_round) != (first_round, last_round)
     school_class.first_round, school_class.last_round = first_round, last_round
     school_class.teacher_name = fields["teacher_name"]
-    db.session.flush()
+    with unique_violation_as(UNIQUE_NAME, _name_taken()):
+        db.session.flush()
     if moved:
         bump_calendar_sequence(career_day)  # the class's arrival or departure moved in its calendar
     dropped = wishes.drop_ineligible_wishes(school_class)
@@ -161,6 +180,7 @@ def _check_not_assigned(students: list[Student]) -> None:
 
 def remove_class(actor: User, school_class: SchoolClass, now: datetime) -> None:
     """Remove a class with its roster and wishes, giving its places back."""
+    school_class = lock_or_gone(school_class)
     career_day = school_class.career_day
     _check_school(actor, career_day, school_class.school)
     check_deadline(actor, career_day, Deadline.registration, now)
@@ -175,9 +195,12 @@ def clean_display_name(display_name: str | None) -> str:
     return " ".join((display_name or "").split())
 
 
-def _check_roster_change(actor, school_class: SchoolClass, now: datetime) -> None:
+def _check_roster_change(actor, school_class: SchoolClass, now: datetime) -> SchoolClass:
+    """Lock the class (its roster and headcount are read after this) and check who and when."""
+    school_class = lock_or_gone(school_class)
     _check_school(actor, school_class.career_day, school_class.school)
     check_deadline(actor, school_class.career_day, Deadline.wishes, now)
+    return school_class
 
 
 def add_students(actor: User, school_class: SchoolClass, display_names: list[str], now: datetime) -> list[Student]:
@@ -187,7 +210,7 @@ def add_students(actor: User, school_class: SchoolClass, display_names: list[str
     list or already in the class, ignoring case) and a roster larger than the headcount are
     refused with the offending names, and nothing is added.
     """
-    _check_roster_change(actor, school_class, now)
+    school_class = _check_roster_change(actor, school_class, now)
     names = [name for name in (clean_display_name(n) for n in display_names) if name]
     if not names:
         raise DomainError("Please enter at least one name.", field="names")
@@ -222,9 +245,16 @@ def add_students(actor: User, school_class: SchoolClass, display_names: list[str
     return added
 
 
+def _check_student_change(actor, student: Student, now: datetime) -> SchoolClass:
+    """:func:`_check_roster_change` for one student's class; Gone when the student was removed meanwhile."""
+    school_class = _check_roster_change(actor, student.school_class, now)
+    if student not in school_class.students:
+        raise Gone()
+    return school_class
+
+
 def rename_student(actor: User, student: Student, display_name: str, now: datetime) -> Student:
-    school_class = student.school_class
-    _check_roster_change(actor, school_class, now)
+    school_class = _check_student_change(actor, student, now)
     name = clean_display_name(display_name)
     if not name:
         raise DomainError("Please enter a name.", field="display_name")
@@ -241,8 +271,7 @@ def rename_student(actor: User, student: Student, display_name: str, now: dateti
 
 def remove_student(actor: User, student: Student, now: datetime) -> None:
     """Remove a student and their wishes (the class keeps its headcount and places)."""
-    school_class = student.school_class
-    _check_roster_change(actor, school_class, now)
+    school_class = _check_student_change(actor, student, now)
     _check_not_assigned([student])
     audit.record(actor, "student.remove", student, now, class_id=school_class.id)
     school_class.students.remove(student)

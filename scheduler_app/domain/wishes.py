@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from scheduler_app.domain import audit
 from scheduler_app.domain.career_days import Deadline, check_deadline, is_contact_or_coordinator
 from scheduler_app.domain.errors import DomainError, NotAllowed
+from scheduler_app.domain.locks import Gone, lock_or_gone
 from scheduler_app.extensions import db
 from scheduler_app.models import Offer, Preference, SchoolClass, Student
 
@@ -68,8 +69,13 @@ def submit_wishes(actor, student: Student, offer_ids_in_rank_order: list[int], n
 
     ``actor`` is the student, a contact of the student's school or a coordinator of the day.
     Exactly :func:`wishes_required` distinct eligible offers; the same list again changes nothing.
+    The class's row is locked first (as for every change to a class and its roster), so the same
+    form sent many times at once replaces the wishes one submission after another, never two
+    deleting and inserting the same ranks together, nor beside a class change dropping wishes.
     """
-    school_class = student.school_class
+    school_class = lock_or_gone(student.school_class, field="offers")
+    if student not in school_class.students:
+        raise Gone(field="offers")
     career_day = school_class.career_day
     if not (actor is student or is_contact_or_coordinator(actor, school_class.school, career_day)):
         raise NotAllowed("Only the student, their teacher or a coordinator may enter these wishes.")

@@ -14,10 +14,10 @@ from datetime import date as date_type  # the name `date` is CareerDay's column
 from datetime import datetime, time
 
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text, Time, UniqueConstraint, func
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from scheduler_app.extensions import db
-from scheduler_app.models_base import utc_now
+from scheduler_app.models_base import Leased, normalise_name, utc_now
 from scheduler_app.models.organisation import Organisation, User, enum_column
 from scheduler_app.models.programme import Programme, Room, Venue
 
@@ -153,6 +153,7 @@ class SchoolClass(db.Model):
     career_day_id: Mapped[int] = mapped_column(ForeignKey("career_day.id", ondelete="CASCADE"))
     school_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(60))
+    name_key: Mapped[str] = mapped_column(String(180))  # set with the name (casefold may triple it): unique per school and day
     grade: Mapped[int]
     headcount: Mapped[int]
     first_round: Mapped[int | None]  # position of the first round the class attends; NULL = from the start
@@ -167,11 +168,16 @@ class SchoolClass(db.Model):
     students: Mapped[list[Student]] = relationship(back_populates="school_class", cascade="all, delete-orphan", order_by="Student.display_name")
 
     __table_args__ = (
-        UniqueConstraint("career_day_id", "school_id", "name"),
+        UniqueConstraint("career_day_id", "school_id", "name_key"),
         CheckConstraint("grade BETWEEN 1 AND 13", name="grade_range"),
         CheckConstraint("headcount >= 0 AND headcount <= 60", name="headcount_range"),
         CheckConstraint("first_round IS NULL OR last_round IS NULL OR first_round <= last_round", name="presence_window"),
     )
+
+    @validates("name")
+    def _set_name_key(self, _key, name: str) -> str:
+        self.name_key = normalise_name(name)
+        return name
 
     def present_in(self, position: int) -> bool:
         return (self.first_round is None or position >= self.first_round) and (self.last_round is None or position <= self.last_round)
@@ -243,8 +249,9 @@ class AllocationState(str, enum.Enum):
     failed = "failed"
 
 
-class Allocation(db.Model):
-    """One run of the allocation engine (a Zuteilung), with its assignments."""
+class Allocation(Leased, db.Model):
+    """One run of the allocation engine (a Zuteilung), with its assignments. While it runs, the job
+    process running it holds its lease (``claimed_by``, ``lease_until``, ``heartbeat_at``)."""
 
     __tablename__ = "allocation"
 

@@ -56,13 +56,14 @@ def require_solver():
     return solver
 
 
-def allocate(career_day: CareerDay, actor=None, based_on=None, **run_options):
-    """Queue and run an allocation of the day (commits, as the job process does)."""
+def allocate(career_day: CareerDay, actor=None, based_on=None, now_fn=None, **run_options):
+    """Queue and run an allocation of the day (commits, as the job process does); the clock stands
+    at 2027-02-01 12:00 unless ``now_fn`` is given."""
     from datetime import datetime
 
     from scheduler_app.domain.allocation import run_allocation, start_allocation
 
-    now = datetime(2027, 2, 1, 12, 0)
-    allocation = start_allocation(actor, career_day, now, based_on=based_on)
+    now_fn = now_fn or (lambda: datetime(2027, 2, 1, 12, 0))
+    allocation = start_allocation(actor, career_day, now_fn(), based_on=based_on)
     db.session.commit()
-    return run_allocation(allocation.id, lambda: now, **run_options)
+    return run_allocation(allocation.id, now_fn, **run_options)

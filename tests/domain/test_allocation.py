@@ -1,7 +1,8 @@
 """Building instances, starting and running allocations, publishing."""
 from __future__ import annotations
 
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -10,8 +11,10 @@ from sqlalchemy import func, select
 from scheduler_app.domain import allocation as allocation_domain
 from scheduler_app.domain.allocation import build_instance, publish, result_dict, run_allocation, start_allocation
 from scheduler_app.domain.errors import DomainError, NotAllowed
+from scheduler_app.domain.leases import LeaseTerms, process_identity
 from scheduler_app.extensions import db
 from scheduler_app.models import Allocation, AllocationSlot, AllocationState, Assignment, AuditEntry, Exclusion
+from scheduler_app.models_base import utc_now
 from tests.domain.allocation_data import allocate, make_small_day, require_solver
 from tests.factories import make_coordinator, make_school_contact
 
@@ -214,14 +217,98 @@ def test_run_allocation_runs_a_queued_allocation_only_once(db_session):
     assert db_session.scalar(select(func.count(Assignment.id))) == len(allocation.assignments)
 
 
-def test_fail_interrupted_allocations_frees_a_day_left_running_by_a_dead_process(db_session):
+def _solve_observing(monkeypatch, observe):
+    """Replace the engine by one that calls ``observe()`` while it "works", then really solves."""
+    import scheduler_app.solver as solver
+
+    real_solve = solver.solve
+
+    def observed_solve(instance, **options):
+        observe()
+        return real_solve(instance, **options)
+
+    monkeypatch.setattr("scheduler_app.solver.solve", observed_solve)
+
+
+def test_a_run_holds_this_processs_lease_while_the_engine_works_and_gives_it_up_when_done(db_session, monkeypatch):
     day = make_small_day()
-    allocation = start_allocation(None, day.career_day, NOW)
-    assert allocation_domain.claim(allocation.id)
-    assert allocation_domain.fail_interrupted_allocations(NOW) == 1
-    db_session.refresh(allocation)
-    assert allocation.state is AllocationState.failed
-    start_allocation(None, day.career_day, NOW)
+    seen = []
+    _solve_observing(monkeypatch, lambda: seen.append(db_session.execute(
+        select(Allocation.state, Allocation.claimed_by, Allocation.lease_until, Allocation.heartbeat_at)).one()))
+
+    allocation = allocate(day.career_day)
+
+    assert seen == [(AllocationState.running, process_identity(), NOW + timedelta(seconds=60), NOW)]
+    assert allocation.state is AllocationState.done
+    assert (allocation.claimed_by, allocation.lease_until) == (None, None)
+
+
+def test_a_run_whose_lease_another_process_expired_meanwhile_writes_nothing(db_session, monkeypatch):
+    """This process seemed dead to another (no heartbeat for a lease's length): that one failed the
+    run, and this one's late result must not overwrite it as "done"."""
+    day = make_small_day()
+
+    def another_process_recovers():
+        assert allocation_domain.fail_abandoned_allocations(NOW + timedelta(minutes=5)) == 1
+        db_session.commit()
+
+    _solve_observing(monkeypatch, another_process_recovers)
+    allocation = allocate(day.career_day)
+
+    assert allocation.state is AllocationState.failed and "stopped; its lease ran out" in allocation.error
+    assert db_session.scalar(select(func.count(Assignment.id))) == 0
+    assert db_session.scalar(select(func.count(AllocationSlot.id))) == 0
+
+
+def test_fail_abandoned_allocations_fails_only_runs_whose_lease_ran_out(db_session):
+    day = make_small_day()
+    terms = LeaseTerms(owner="host:1:abc", duration=timedelta(seconds=60), heartbeat=timedelta(seconds=10))
+    live = start_allocation(None, day.career_day, NOW)
+    assert allocation_domain.claim(live.id, terms, NOW)
+
+    assert allocation_domain.fail_abandoned_allocations(NOW + timedelta(seconds=59)) == 0
+    assert allocation_domain.fail_abandoned_allocations(NOW + timedelta(seconds=60)) == 1
+    db_session.refresh(live)
+    assert live.state is AllocationState.failed and "(host:1:abc) stopped" in live.error
+    assert live.finished_at == NOW + timedelta(seconds=60)
+    start_allocation(None, day.career_day, NOW)  # the day is not blocked by a dead run
+
+
+def test_the_heartbeat_renews_the_lease_while_the_engine_reports_nothing(tmp_path, monkeypatch):
+    """Some engine phases report no progress for minutes: the lease must not depend on them."""
+    from scheduler_app.factory import create_app
+    from tests.conftest import settings
+
+    url = f"sqlite:///{tmp_path / 'heartbeat.sqlite'}"
+    file_app = create_app(settings(SQLALCHEMY_DATABASE_URI=url))
+    terms = LeaseTerms(owner="host:2:def", duration=timedelta(seconds=0.6), heartbeat=timedelta(seconds=0.1))
+    watcher = sa.create_engine(url)
+    leases_seen = []
+
+    def lease_row():
+        with watcher.connect() as connection:
+            return connection.execute(sa.text("SELECT lease_until, heartbeat_at FROM allocation")).one()
+
+    def silent_phase():
+        leases_seen.append(lease_row())
+        time.sleep(1.0)  # longer than the lease: only the heartbeat keeps it
+        leases_seen.append(lease_row())
+
+    _solve_observing(monkeypatch, silent_phase)
+    with file_app.app_context():
+        db.create_all()
+        day = make_small_day()
+        started = utc_now()
+        allocation = allocate(day.career_day, now_fn=utc_now, lease=terms)
+        assert allocation.state is AllocationState.done
+        db.session.remove()
+        db.engine.dispose()
+    watcher.dispose()
+
+    (first_until, first_beat), (last_until, last_beat) = leases_seen
+    assert datetime.fromisoformat(first_beat) >= started
+    assert datetime.fromisoformat(last_beat) >= datetime.fromisoformat(first_beat) + timedelta(seconds=0.7)
+    assert datetime.fromisoformat(last_until) > datetime.fromisoformat(first_until) + timedelta(seconds=0.7)
 
 
 def test_publish_sets_the_days_published_allocation_and_records_it(db_session):

@@ -13,28 +13,8 @@ from sqlalchemy.exc import IntegrityError
 
 from scheduler_app.domain import seats
 from scheduler_app.extensions import db
-from scheduler_app.factory import create_app
 from scheduler_app.models import Allocation, AllocationSlot, Assignment, CareerDay, EmployerEvent, Room, Slot, Venue
 from tests import factories
-from tests.conftest import settings
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def own_app(request, tmp_path):
-    """An app on a database of its own with the schema built; no context left pushed."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'capacity.sqlite'}"
-        engine_options = {"connect_args": {"timeout": 30}}  # writers queue for the lock instead of failing
-    else:
-        url = request.getfixturevalue("throwaway_postgres_url")
-        engine_options = {"pool_size": 20}
-    app = create_app(settings(SQLALCHEMY_DATABASE_URI=url, SQLALCHEMY_ENGINE_OPTIONS=engine_options))
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture
