@@ -98,7 +98,8 @@ def test_argon2_cost_comes_from_the_settings_cheap_in_tests_owasp_or_more_in_pro
 
     create_app(settings())
     assert hash_password("a test password").startswith("$argon2id$v=19$m=8,t=1,p=1$")
-    production = config_from_environment({"APP_ENV": "production", "SECRET_KEY": "x" * 32})
+    production = config_from_environment({"APP_ENV": "production", "SECRET_KEY": "x" * 32,
+                                          "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379"})
     assert (production["ARGON2_TIME_COST"], production["ARGON2_MEMORY_COST"], production["ARGON2_PARALLELISM"]) == (3, 65536, 4)
     create_app(production)
     try:
@@ -110,7 +111,8 @@ def test_argon2_cost_comes_from_the_settings_cheap_in_tests_owasp_or_more_in_pro
 def test_argon2_cost_is_read_from_the_environment_and_production_refuses_less_than_owasp():
     values = config_from_environment({"ARGON2_TIME_COST": "2", "ARGON2_MEMORY_COST": "19456", "ARGON2_PARALLELISM": "1"})
     assert (values["ARGON2_TIME_COST"], values["ARGON2_MEMORY_COST"], values["ARGON2_PARALLELISM"]) == (2, 19456, 1)
-    cheap = {"APP_ENV": "production", "SECRET_KEY": "x" * 32, "ARGON2_MEMORY_COST": "8"}
+    cheap = {"APP_ENV": "production", "SECRET_KEY": "x" * 32, "ARGON2_MEMORY_COST": "8",
+             "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379"}
     with pytest.raises(RuntimeError, match="ARGON2_MEMORY_COST"):
         create_app(config_from_environment(cheap))
     with pytest.raises(RuntimeError, match="ARGON2_MEMORY_COST"):

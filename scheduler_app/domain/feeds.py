@@ -36,10 +36,11 @@ from datetime import datetime, time
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from scheduler_app.domain.calendar import CalendarEntry, build_calendar, in_feed_window, uid
+from scheduler_app.domain.locks import insert_unless_present
 from scheduler_app.domain.mail import locale_of
 from scheduler_app.domain.tokens import MAX_TOKEN_LENGTH, hash_token
 from scheduler_app.extensions import db
@@ -117,16 +118,22 @@ def feed_token(feed: CalendarFeed, key: str) -> str:
 
 
 def feed_for(kind: FeedKind, owner_id: int, key: str, now: datetime, locale: str | None = None) -> CalendarFeed:
-    """The owner's feed of this kind, made on first use (flush only)."""
-    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.owner_key == owner_key(kind, owner_id)))
+    """The owner's feed of this kind, made on first use (flush only).
+
+    Made by ``INSERT … ON CONFLICT DO NOTHING``: pages that show a link make the feed on their first
+    view, and two requests doing so at once (a student's phone and laptop) both get the one feed.
+    The token hash is then set in SQL only where it is still missing; both compute the same value."""
+    key_of_owner = owner_key(kind, owner_id)
+    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.owner_key == key_of_owner))
     if feed is None:
-        feed = CalendarFeed(kind=kind, owner_key=owner_key(kind, owner_id), locale=locale_of(locale), created_at=now,
-                            generation=1, **{OWNER_COLUMNS[kind]: owner_id})
-        db.session.add(feed)
-        db.session.flush()
-        if is_private(kind):
-            feed.token_hash = hash_token(feed_token(feed, key))
-            db.session.flush()
+        insert_unless_present(CalendarFeed, dict(kind=kind, owner_key=key_of_owner, locale=locale_of(locale), created_at=now,
+                                                  generation=1, **{OWNER_COLUMNS[kind]: owner_id}), ["owner_key"])
+        feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.owner_key == key_of_owner))
+    if feed.token_hash is None and is_private(kind):
+        db.session.execute(
+            update(CalendarFeed).where(CalendarFeed.id == feed.id, CalendarFeed.token_hash.is_(None))
+            .values(token_hash=hash_token(feed_token(feed, key))).execution_options(synchronize_session="fetch")
+        )
     return feed
 
 

@@ -15,10 +15,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import exists, or_, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql import Select
 
+from scheduler_app.domain.locks import insert_unless_present
 from scheduler_app.extensions import db
 from scheduler_app.models import AgencyPartner, Organisation, OrganisationKind, Role, User
 
@@ -58,9 +57,5 @@ def add_partner(agency_id: int, organisation_id: int, now: datetime) -> None:
     """
     if agency_id == organisation_id:
         return
-    insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(
-        insert(AgencyPartner)
-        .values(agency_id=agency_id, organisation_id=organisation_id, created_at=now)
-        .on_conflict_do_nothing(index_elements=["agency_id", "organisation_id"])
-    )
+    insert_unless_present(AgencyPartner, dict(agency_id=agency_id, organisation_id=organisation_id, created_at=now),
+                          ["agency_id", "organisation_id"])
