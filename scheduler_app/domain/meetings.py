@@ -360,7 +360,7 @@ def delegates_of(alliance: Alliance) -> list[AllianceDelegate]:
 def _mail_context(meeting: AllianceMeeting, name: str, link: str, **extra) -> dict:
     chosen = meeting.chosen_candidate
     return {"name": name, "link": link, "title": meeting.title, "alliance": meeting.alliance.name,
-            "deadline": meeting.poll_deadline, "candidates": [c.starts_at for c in meeting.candidates],
+            "deadline": meeting.poll_deadline, "candidates": [(c.starts_at, c.ends_at) for c in meeting.candidates],
             "starts_at": chosen.starts_at if chosen else None, "ends_at": chosen.ends_at if chosen else None,
             "place": place_of(meeting), "agenda": agenda_items(meeting), **extra}
 
