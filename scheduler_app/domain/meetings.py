@@ -49,6 +49,7 @@ URL_MAX_LENGTH = 500
 MIN_DURATION, MAX_DURATION = 15, 720
 MAX_CANDIDATES = 30
 MAX_WEEKS = 12
+CANDIDATES_AHEAD = timedelta(days=2 * 365)
 MINUTES_TEXT_MAX_LENGTH = 50_000
 MINUTES_PDF_MAX_BYTES = 10 * 1024 * 1024
 NEXT_MEETING_AFTER = timedelta(weeks=26)
@@ -196,11 +197,12 @@ def update_meeting(actor: User, meeting: AllianceMeeting, settings: MeetingSetti
 
 @dataclass(frozen=True)
 class CandidateSeries:
-    """One date, or the same weekday and time for ``weeks`` weeks ("every Tuesday 14:00–16:00 for 6 weeks")."""
+    """One date, or the same weekday and time for ``weeks`` weeks ("every Tuesday 14:00–16:00 for 6 weeks").
+    Without ``ends`` a date lasts the meeting's duration."""
 
     first_day: date
     starts: time
-    ends: time
+    ends: time | None = None
     weeks: int = 1
 
 
@@ -212,10 +214,16 @@ def add_candidates(actor: User, meeting: AllianceMeeting, series: CandidateSerie
         raise DomainError("The date is fixed; candidate dates can no longer be changed.", field="first_day")
     if not 1 <= series.weeks <= MAX_WEEKS:
         raise DomainError("Please choose between 1 and %(n)d weeks.", field="weeks", n=MAX_WEEKS)
-    if series.ends <= series.starts:
+    if series.ends is not None and series.ends <= series.starts:
         raise DomainError("The end must lie after the start.", field="ends")
-    new = [(datetime.combine(series.first_day + timedelta(weeks=week), series.starts),
-            datetime.combine(series.first_day + timedelta(weeks=week), series.ends)) for week in range(series.weeks)]
+    if series.first_day > _local_now(now).date() + CANDIDATES_AHEAD:
+        raise DomainError("Candidate dates may lie at most two years ahead.", field="first_day")
+    new = []
+    for week in range(series.weeks):
+        starts = datetime.combine(series.first_day + timedelta(weeks=week), series.starts)
+        ends = (datetime.combine(starts.date(), series.ends) if series.ends is not None
+                else starts + timedelta(minutes=meeting.duration_minutes))
+        new.append((starts, ends))
     if new[0][0] <= _local_now(now):
         raise DomainError("Candidate dates must lie in the future.", field="first_day")
     if len(meeting.candidates) + len(new) > MAX_CANDIDATES:

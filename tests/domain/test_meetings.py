@@ -81,6 +81,9 @@ def test_every_tuesday_for_six_weeks_is_one_action(db_session):
     assert all(c.ends_at - c.starts_at == timedelta(hours=2) for c in added)
     meetings.remove_candidate(coordinator, added[2], NOW)
     assert len(meeting.candidates) == 5
+    meeting.duration_minutes = 90
+    without_end = meetings.add_candidates(coordinator, meeting, CandidateSeries(date(2027, 2, 3), time(23, 0)), NOW)
+    assert without_end[0].ends_at == datetime(2027, 2, 4, 0, 30)  # the meeting's duration, past midnight
 
 
 @pytest.mark.parametrize("series, field", [
@@ -89,6 +92,7 @@ def test_every_tuesday_for_six_weeks_is_one_action(db_session):
     (CandidateSeries(date(2027, 1, 26), time(15), time(17), weeks=2), "first_day"),  # the 2nd week overlaps
     (CandidateSeries(date(2027, 2, 3), time(16), time(14)), "ends"),
     (CandidateSeries(date(2027, 2, 3), time(14), time(16), weeks=13), "weeks"),
+    (CandidateSeries(date(9999, 12, 28), time(14), time(16), weeks=12), "first_day"),  # no overflow, a message
 ])
 def test_candidate_dates_in_the_past_or_overlapping_are_refused_and_nothing_is_written(db_session, series, field):
     coordinator, meeting = _draft()

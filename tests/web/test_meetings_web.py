@@ -236,3 +236,17 @@ def test_the_settings_of_a_meeting_are_changed_and_bad_input_is_kept(app, client
     with app.app_context():
         meeting = db.session.get(AllianceMeeting, meeting_id)
         assert (meeting.title, meeting.venue.name, meeting.duration_minutes) == ("Neuer Titel", "Kreishaus", 90)
+
+
+def test_a_candidate_without_an_end_lasts_the_meetings_duration(app, client, auth):
+    meeting_id, _alliance_id, _candidates = _world(app)
+    auth.login(COORDINATOR)
+    day = next_weekday(3, 40)
+
+    response = client.post(f"/coordinator/meetings/{meeting_id}/candidates", data={
+        "first_day": day.date().isoformat(), "starts": "10:00", "ends": "", "weeks": 1})
+
+    assert response.status_code == 302
+    with app.app_context():
+        added = db.session.scalar(select(CandidateDate).where(CandidateDate.starts_at == day.replace(hour=10)))
+        assert added.ends_at - added.starts_at == timedelta(minutes=120)

@@ -59,7 +59,7 @@ class MeetingForm(FlaskForm, VenueFields):
 class CandidateForm(FlaskForm):
     first_day = DateField(_l("Date (the first, for a series)"), validators=[InputRequired(_l("Please enter the date."))])
     starts = TimeField(_l("From"), validators=[InputRequired(_l("Please enter the start."))])
-    ends = TimeField(_l("Until"), validators=[InputRequired(_l("Please enter the end."))])
+    ends = TimeField(_l("Until"), validators=[Optional()], description=_l("Empty: the meeting's duration."))
     weeks = IntegerField(_l("Weekly, for this many weeks"), default=1, validators=[
         InputRequired(_l("Please enter a number.")), NumberRange(1, meetings.MAX_WEEKS)],
         description=_l("1 adds one date. “Every Tuesday for six weeks”: the first Tuesday and 6."))
