@@ -43,6 +43,8 @@ def test_a_meeting_is_prepared_with_a_weekly_series_of_candidate_dates_and_the_p
         "title": "Herbsttreffen", "agenda": "Begrüßung\nBerichte", "venue": 0, "room": "Saal 1", "online_url": "",
         "duration_minutes": 120, "poll_deadline": deadline.strftime("%Y-%m-%dT%H:%M")})
     assert created.status_code == 302
+    assert "Herbsttreffen</strong></a> – Fachkräftebündnis" in client.get("/coordinator/").text
+    assert "in Vorbereitung" in client.get("/coordinator/").text  # on the dashboard until the poll is sent
     meeting_url = created.headers["Location"].split("#")[0]
     added = client.post(f"{meeting_url}/candidates", data={"first_day": first.date().isoformat(), "starts": "14:00",
                                                             "ends": "16:00", "weeks": 6})

@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from scheduler_app.domain import alliances, meetings, programmes, rosters
+from scheduler_app.domain.delegate_links import link_url
 from scheduler_app.domain.errors import DomainError, NotAllowed
 from scheduler_app.domain.scope import organisations_in_scope, works_with
 from scheduler_app.extensions import db
@@ -226,8 +227,6 @@ def remove_delegate(delegate_id: int):
 @coordinator_required
 def delegate_link(delegate_id: int):
     """A new personal link for the delegate, shown once (to pass on by phone); it is stored nowhere."""
-    from scheduler_app.domain.delegate_links import link_url
-
     delegate = _delegate_or_404(delegate_id)
     done, token = commit_or_flash(lambda: alliances.show_link(current_user, delegate, utc_now()))
     if not done:
