@@ -160,6 +160,64 @@ def publish_career_day(day: int, allocation_id: int | None) -> None:
     click.echo(f"Allocation {allocation.id} of {career_day.name} published.")
 
 
+meetings_group = AppGroup("meetings", help="Alliance meetings: list them, show the date the rule picks.")
+
+
+@meetings_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {id, alliance, title, state, date}.")
+def list_meetings(as_json: bool) -> None:
+    """List alliance meetings: id, alliance, title, state (draft, polling, date_fixed, held) and the date."""
+    import json
+
+    from scheduler_app.domain import meetings
+
+    now = utc_now()
+    rows = [{"id": meeting.id, "alliance": meeting.alliance.name, "title": meeting.title,
+             "state": meetings.state_of(meeting, now).value,
+             "date": meeting.chosen_candidate.starts_at.isoformat() if meeting.chosen_candidate else None}
+            for meeting in meetings.all_meetings()]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("No alliance meetings.")
+    for row in rows:
+        click.echo(f"{row['id']:>4}  {row['alliance']}  {row['title']}  {row['state']}  {row['date'] or '-'}")
+
+
+@meetings_group.command("decide")
+@click.argument("meeting_id", metavar="ID", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print {chosen, ranking: [...]} as JSON.")
+def decide_meeting(meeting_id: int, as_json: bool) -> None:
+    """Print the ranking of ID's candidate dates by the rule, with each date's figures, and the date
+    the rule picks; exits with 1 when no date can be chosen. Only reports: it fixes nothing."""
+    import json
+
+    from scheduler_app.domain import meetings
+    from scheduler_app.domain.date_rule import RULE_STEPS
+    from scheduler_app.models import AllianceMeeting
+
+    meeting = db.session.get(AllianceMeeting, meeting_id)
+    if meeting is None:
+        raise click.ClickException(f"No alliance meeting with id {meeting_id}.")
+    ranking = meetings.ranking(meeting)
+    if as_json:
+        click.echo(json.dumps(ranking.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{meeting.title} ({meeting.alliance.name})")
+        click.echo("Rule: " + " ".join(RULE_STEPS))
+        click.echo(f"{'rank':>4}  {'candidate':>9}  {'starts_at':<19}  required  available  yes  if_need_be  no  clash  blocking")
+        for rank, date in enumerate(ranking.dates, 1):
+            click.echo(f"{rank:>4}  {date.candidate:>9}  {date.starts_at.isoformat():<19}  {'yes' if date.all_required else 'no':<8}  "
+                       f"{date.available:>9}  {date.yes:>3}  {date.if_need_be:>10}  {date.no:>2}  {'yes' if date.clash else 'no':<5}  "
+                       f"{', '.join(date.blocking) or '-'}")
+        chosen = ranking.chosen
+        click.echo(f"chosen: candidate {chosen.candidate} ({chosen.starts_at.isoformat()})" if chosen else
+                   "chosen: none - no date suits every required member")
+    if ranking.chosen is None:
+        raise click.exceptions.Exit(1)
+
+
 jobs = AppGroup("jobs", help="The background job process.")
 
 
@@ -292,6 +350,6 @@ def list_feeds(organisation_id: int | None) -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (users, i18n, careerday, jobs, demo_group, feeds_group):
+    for group in (users, i18n, careerday, meetings_group, jobs, demo_group, feeds_group):
         app.cli.add_command(group)
     app.cli.add_command(start)

@@ -37,6 +37,7 @@ from scheduler_app.models import (
     Organisation,
     OrganisationKind,
     PollAnswer,
+    PollResponse,
     PollVote,
     Preference,
     Programme,
@@ -129,6 +130,48 @@ SURNAMES = (
     "Vennemann", "Ostendorf", "Fischer", "Hartmann", "Möller", "Becker", "Wellmann", "Lührmann", "Kemper",
 )
 
+# The alliance's members in the order the demo's answers refer to: name, kind, city, required, delegates
+# (name, e-mail, function). The Wirtschaftsförderung, the job centre and the companies exist already.
+ALLIANCE_MEMBERS = (
+    ("Wirtschaftsförderung Osnabrücker Land", OrganisationKind.agency, "Osnabrück", True, (
+        ("Markus Kemper", "m.kemper@wifoe-osnabrueck.example", "Geschäftsführer"),
+        ("Anna Rolfes", "a.rolfes@wifoe-osnabrueck.example", "Projektleitung Fachkräftesicherung"))),
+    ("IHK Osnabrücker Land", OrganisationKind.chamber, "Osnabrück", True, (
+        ("Dr. Petra Ostendorf", "ostendorf@ihk-osnabrueck.example", "Leiterin Aus- und Weiterbildung"),)),
+    ("Jobcenter Landkreis Osnabrück", OrganisationKind.agency, "Osnabrück", False, (
+        ("Stefan Bruns", "stefan.bruns@jobcenter-osnabrueck.example", "Arbeitgeberservice"),)),
+    ("Agentur für Arbeit Osnabrück", OrganisationKind.agency, "Osnabrück", False, (
+        ("Claudia Hartmann", "claudia.hartmann@arbeitsagentur-osnabrueck.example", "Teamleiterin Berufsberatung"),
+        ("Yusuf Demir", "yusuf.demir@arbeitsagentur-osnabrueck.example", "Arbeitgeberservice"))),
+    ("Handwerkskammer Osnabrücker Land", OrganisationKind.chamber, "Osnabrück", False, (
+        ("Jörg Lührmann", "luehrmann@hwk-osnabrueck.example", "Ausbildungsberater"),)),
+    ("Kreishandwerkerschaft Osnabrücker Land", OrganisationKind.chamber, "Osnabrück", False, (
+        ("Birgit Wessels", "b.wessels@khs-osnabrueck.example", "Geschäftsführerin"),)),
+    ("Bildungswerk Osnabrücker Land gGmbH", OrganisationKind.training_provider, "Bramsche", False, (
+        ("Nina Vennemann", "n.vennemann@bildungswerk-ol.example", "Bereichsleitung Berufsvorbereitung"),)),
+    ("Hasetal Automobile GmbH", OrganisationKind.company, "Bramsche", False, (
+        ("Frank Meyer", "f.meyer@hasetal-automobile.example", "Geschäftsführer"),)),
+    ("Klinikum Nördliches Osnabrücker Land", OrganisationKind.company, "Quakenbrück", False, (
+        ("Dr. Lea Brinkmann", "l.brinkmann@klinikum-nol.example", "Pflegedirektorin"),)),
+    ("Melle Antriebstechnik GmbH", OrganisationKind.company, "Melle", False, (
+        ("Tobias Kuhlmann", "t.kuhlmann@melle-antriebstechnik.example", "Personalleiter"),)),
+)
+ALLIANCE_AGENDA = ("Begrüßung und Protokoll der letzten Sitzung\nFachkräftemonitor Landkreis Osnabrück\n"
+                   "Rückblick BO-Tage und Ausbildungsbörse\nAzubi-Wohnen und Mobilität im ländlichen Raum\nVerschiedenes")
+ALLIANCE_MINUTES = (
+    "TOP 1: Das Protokoll der letzten Sitzung wurde ohne Änderungen angenommen.\n"
+    "TOP 2: Die IHK stellte den Fachkräftemonitor vor: 1.900 offene Stellen in Pflege, Handwerk und Logistik.\n"
+    "TOP 3: 31 Betriebe und 8 Schulen nahmen an den BO-Tagen teil; die Ausbildungsbörse findet wieder im Herbst statt.\n"
+    "TOP 4: Das Bildungswerk prüft ein Azubi-Wohnheim in Bramsche; Jobcenter und Agentur klären die Förderung.\n"
+    "TOP 5: Nächstes Treffen in etwa sechs Monaten; die Terminumfrage kommt per E-Mail."
+)
+POLL_LETTERS = {"j": PollAnswer.yes, "v": PollAnswer.if_need_be, "n": PollAnswer.no}
+
+
+def season(day: date) -> str:
+    return {3: "Frühjahr", 4: "Frühjahr", 5: "Frühjahr", 6: "Sommer", 7: "Sommer", 8: "Sommer",
+            9: "Herbst", 10: "Herbst", 11: "Herbst"}.get(day.month, "Winter")
+
 
 @dataclass(frozen=True)
 class DemoSummary:
@@ -172,17 +215,17 @@ class _DemoBuilder:
         self.partners(jobcenter, schools + companies)
         self.partners(servicestelle, schools)
 
-        coordinator = self.user(COORDINATOR_EMAIL, "Sabine Wellmann", (jobcenter, Role.coordinator),
+        self.user(COORDINATOR_EMAIL, "Sabine Wellmann", (jobcenter, Role.coordinator),
                                 (wirtschaftsfoerderung, Role.coordinator))
         teacher = self.user(TEACHER_EMAIL, "Thomas Brüggemann", (schools[0], Role.contact))
-        company_contact = self.user(COMPANY_EMAIL, "Julia Hasekamp", (companies[0], Role.contact))
+        self.user(COMPANY_EMAIL, "Julia Hasekamp", (companies[0], Role.contact))
 
         programme = Programme(name="BO-Tage Landkreis Osnabrück 2027", agency=jobcenter,
                               description="Berufsorientierungstage für die Klassen 8 bis 10 im Landkreis Osnabrück.")
         db.session.add(programme)
         career_day = self.career_day(programme, schools, companies, teacher)
         self.employer_event(programme, companies[1], schools)
-        self.alliance(wirtschaftsfoerderung, agencies, schools, companies, coordinator, teacher, company_contact, servicestelle)
+        self.alliance(wirtschaftsfoerderung, jobcenter, companies)
 
         self.stamp()
         db.session.flush()
@@ -326,41 +369,87 @@ class _DemoBuilder:
         event.registrations.append(EventRegistration(name=name, email=email, places=places, status=status,
                                                      waitlist_position=position, organisation=self.rng.choice(schools)))
 
-    # --- the alliance and its meeting poll -----------------------------------------------------------
+    # --- the alliance: members, delegates, a past meeting and an open poll --------------------------
 
-    def alliance(self, coordinating_agency, agencies, schools, companies, coordinator, teacher, company_contact, servicestelle) -> None:
-        alliance = Alliance(name="Fachkräftebündnis Osnabrück", region="Landkreis Osnabrück", coordinating_agency_id=coordinating_agency.id)
+    def alliance(self, coordinating_agency: Organisation, jobcenter: Organisation, companies) -> None:
+        """The Fachkräftebündnis of the Wirtschaftsförderung: ten members (two of them required), one or
+        two delegates each (people without accounts), a meeting held about five months ago with replies,
+        attendance and minutes, and the next meeting whose poll is open with some answers."""
+        alliance = Alliance(name="Fachkräftebündnis Osnabrücker Land", region="Landkreis Osnabrück", federal_state="NI",
+                            coordinating_agency_id=coordinating_agency.id)
         db.session.add(alliance)
-        delegates = {agencies[0]: coordinator, agencies[1]: coordinator, schools[0]: teacher, companies[0]: company_contact}
-        members = [*agencies, schools[0], schools[2], companies[0], companies[1], companies[2], companies[4], companies[5]]
-        for number, organisation in enumerate(members, 1):
-            delegate = delegates.get(organisation)
-            if delegate is None:
-                role = Role.coordinator if organisation is servicestelle else Role.contact
-                delegate = self.user(f"delegierte{number}@example.org", self.person_name(), (organisation, role))
-            alliance.members.append(AllianceMember(organisation=organisation, delegates=[AllianceDelegate(user=delegate)]))
-            delegates[organisation] = delegate
-
-        self.partners(coordinating_agency, [m for m in members if m.kind is not OrganisationKind.agency])
-        venue = Venue(agency_id=coordinating_agency.id, name="Wirtschaftsförderung Osnabrücker Land, Sitzungssaal", street="Am Schölerberg 1",
+        existing = {coordinating_agency.name: coordinating_agency, jobcenter.name: jobcenter,
+                    **{company.name: company for company in companies}}
+        for name, kind, city, required, delegates in ALLIANCE_MEMBERS:
+            organisation = existing.get(name) or self.organisation(kind, name, city)
+            member = AllianceMember(organisation=organisation, required=required, joined_on=self.now - timedelta(days=400))
+            member.delegates = [AllianceDelegate(name=person, email=email, function=function) for person, email, function in delegates]
+            alliance.members.append(member)
+        self.stamp()
+        db.session.flush()
+        self.partners(coordinating_agency, [m.organisation for m in alliance.members if m.organisation is not coordinating_agency])
+        venue = Venue(agency_id=coordinating_agency.id, name="Wirtschaftsförderung Osnabrücker Land", street="Am Schölerberg 1",
                       postcode="49082", city="Osnabrück")
-        meeting = AllianceMeeting(
-            alliance=alliance, title="Bündnistreffen Frühjahr 2027", venue=venue,
-            agenda="1. Fachkräftemonitor Landkreis Osnabrück\n2. Rückblick BO-Tage\n3. Ausbildungsbörse im Herbst\n4. Verschiedenes",
-            poll_deadline=self.at(10, time(12, 0)),
-        )
+        self.past_meeting(alliance, venue)
+        self.open_poll(alliance, venue)
+
+    def meeting(self, alliance: Alliance, venue: Venue, first: date, starts: time = time(14, 0)) -> AllianceMeeting:
+        """A meeting with candidate dates on ``first`` and the two following weeks."""
+        meeting = AllianceMeeting(alliance=alliance, title=f"Bündnistreffen {season(first)} {first.year}", venue=venue,
+                                  room="Sitzungssaal, 2. OG", agenda=ALLIANCE_AGENDA, duration_minutes=120)
+        meeting.candidates = [CandidateDate(starts_at=datetime.combine(first + timedelta(weeks=week), starts),
+                                            ends_at=datetime.combine(first + timedelta(weeks=week), starts) + timedelta(hours=2))
+                              for week in range(3)]
         db.session.add(meeting)
-        meeting.candidates = [CandidateDate(starts_at=datetime.combine(self.weekday_after(days), time(14, 0)),
-                                            ends_at=datetime.combine(self.weekday_after(days), time(16, 0)))
-                              for days in (28, 35, 42)]
-        answers = (PollAnswer.yes, PollAnswer.yes, PollAnswer.if_need_be, PollAnswer.no)
-        for index, organisation in enumerate(members):
-            meeting.invitations.append(MeetingInvitation(organisation=organisation, user=delegates[organisation],
-                                                         reply=InvitationReply.pending, sent_at=self.now - timedelta(days=3)))
-            if index < len(members) - 2:  # two members have not answered the poll yet
-                for candidate in meeting.candidates:
-                    candidate.votes.append(PollVote(organisation=organisation, voter=delegates[organisation],
-                                                    answer=self.rng.choice(answers)))
+        return meeting
+
+    def answer(self, meeting: AllianceMeeting, member: AllianceMember, answers: str, when: datetime, comment: str | None = None) -> None:
+        """The member's poll answer: one letter per candidate (j = yes, v = if need be, n = no)."""
+        for candidate, letter in zip(meeting.candidates, answers):
+            candidate.votes.append(PollVote(organisation=member.organisation, answer=POLL_LETTERS[letter], updated_at=when))
+        meeting.responses.append(PollResponse(organisation=member.organisation, delegate=member.delegates[0],
+                                              answered_by=member.delegates[0].name, comment=comment, updated_at=when))
+
+    def past_meeting(self, alliance: Alliance, venue: Venue) -> None:
+        first = self.weekday_after(-22 * 7 - 14)
+        meeting = self.meeting(alliance, venue, first)
+        meeting.poll_sent_at = self.now - timedelta(weeks=28)
+        meeting.poll_deadline = datetime.combine(first - timedelta(days=14), time(12, 0))
+        for member, answers in zip(alliance.members, ("jvj", "jjn", "vjj", "jjv", "njj", "jjj", "vjn", "jnj", "njv", "jjj")):
+            self.answer(meeting, member, answers, meeting.poll_sent_at + timedelta(days=2))
+        chosen = meeting.candidates[1]
+        meeting.chosen_candidate = chosen
+        meeting.date_fixed_at = meeting.updated_at = self.now - timedelta(weeks=25)
+        for index, member in enumerate(alliance.members):
+            for number, delegate in enumerate(member.delegates):
+                invitation = MeetingInvitation(organisation=member.organisation, delegate=delegate, name=delegate.name,
+                                               email=delegate.email, sent_at=meeting.date_fixed_at,
+                                               replied_at=meeting.date_fixed_at + timedelta(days=3))
+                meeting.invitations.append(invitation)
+                if index == 8:  # the hospital could not come
+                    invitation.reply, invitation.attendees, invitation.attended = InvitationReply.declined, 0, False
+                elif index == 5 and number == 0:  # the Kreishandwerkerschaft sent a colleague
+                    invitation.reply, invitation.attendees = InvitationReply.substituted, 0
+                    invitation.substitutes.append(MeetingInvitation(
+                        meeting=meeting, organisation=member.organisation, name="Henrik Tepe", email="h.tepe@khs-osnabrueck.example",
+                        reply=InvitationReply.accepted, attendees=1, attended=True, sent_at=invitation.replied_at,
+                        replied_at=invitation.replied_at + timedelta(days=1)))
+                else:
+                    invitation.reply, invitation.attendees = InvitationReply.accepted, 1
+                    invitation.attended = not (index == 7 and number == 0)  # one company did not turn up after all
+        meeting.minutes_text = ALLIANCE_MINUTES
+        meeting.minutes_added_at = datetime.combine(chosen.starts_at.date() + timedelta(days=6), time(9, 0))
+
+    def open_poll(self, alliance: Alliance, venue: Venue) -> None:
+        first = self.weekday_after(28)
+        meeting = self.meeting(alliance, venue, first)
+        meeting.poll_deadline = self.at(10, time(12, 0))
+        meeting.poll_sent_at = self.now - timedelta(days=3)
+        # the rule picks the second date: all required members can come, as many members as on the first, more yes
+        answered = list(zip(alliance.members, ("jvj", "vjn", "jjv", "jnv", "njj", "jjv", "vjj")))
+        for member, answers in answered:  # three members have not answered yet
+            self.answer(meeting, member, answers, self.now - timedelta(days=2),
+                        "Nachmittags passt uns besser." if member.organisation.kind is OrganisationKind.chamber else None)
 
     def stamp(self) -> None:
         """Creation times from ``now`` rather than the clock, so the demo is reproducible."""

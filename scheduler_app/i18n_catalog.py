@@ -56,13 +56,16 @@ def update_catalogue(locale: str = "de") -> tuple[int, list[str]]:
 
 
 def fill_catalogue(locale: str, translations: dict[str, str]) -> tuple[int, list[str]]:
-    """Set msgstrs from ``translations`` (msgid → text), save and compile; returns (set, still missing)."""
+    """Set msgstrs from ``translations`` (msgid → text; for a plural, singular msgid → [singular, plural]),
+    save and compile; returns (set, still missing)."""
     update_catalogue(locale)
     catalog = load(locale)
     filled = 0
     for message in catalog:
-        if message.id and isinstance(message.id, str) and message.id in translations:
-            message.string = translations[message.id]
+        plural = isinstance(message.id, tuple)
+        key = message.id[0] if plural else message.id
+        if key and key in translations and isinstance(translations[key], list) == plural:
+            message.string = tuple(translations[key]) if plural else translations[key]
             message.flags.discard("fuzzy")
             filled += 1
     _save(locale, catalog)

@@ -53,6 +53,17 @@ def run_due_allocations(app: Flask) -> int:
                 log.info("allocation %s: %s %s", allocation.id, allocation.state.value, allocation.solver_status or "")
 
 
+def decide_due_polls(app: Flask) -> int:
+    """At a poll's deadline, fix the date by the rule for meetings whose coordinator asked for it
+    (:func:`scheduler_app.domain.meetings.decide_due_polls`: idempotent, one transaction per sweep)."""
+    from scheduler_app.domain import meetings
+
+    with app.app_context():
+        fixed = meetings.decide_due_polls(utc_now(), app.config["PUBLIC_BASE_URL"])
+        db.session.commit()
+        return fixed
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -74,6 +85,7 @@ def fail_abandoned_allocations(app: Flask) -> int:
 JOBS: list[Job] = [
     Job("run_due_allocations", run_due_allocations, every_seconds=3),
     Job("fail_abandoned_allocations", fail_abandoned_allocations, every_seconds=5),
+    Job("decide_due_polls", decide_due_polls, every_seconds=60),
 ]
 
 

@@ -152,16 +152,50 @@ def make_alliance(coordinating_agency: Organisation | None = None, name: str | N
     return alliance
 
 
-def make_alliance_meeting(alliance=None, candidates: list[datetime] | None = None, chosen: int | None = None, **fields):
-    """A meeting with candidate dates (2-hour windows); ``chosen`` is the index of the decided one."""
+def make_member(alliance, organisation: Organisation | None = None, required: bool = False, delegates: int = 1):
+    """A member organisation (a new company unless given) with ``delegates`` delegates."""
+    from scheduler_app.models import AllianceMember
+
+    member = AllianceMember(organisation=organisation or make_organisation(OrganisationKind.company), required=required)
+    alliance.members.append(member)
+    db.session.flush()
+    for _ in range(delegates):
+        make_delegate(member)
+    return member
+
+
+def make_delegate(member, name: str | None = None, email: str | None = None):
+    from scheduler_app.models import AllianceDelegate
+
+    number = _n()
+    delegate = AllianceDelegate(name=name or f"Delegierte {number}", email=email or f"delegierte{number}@example.org")
+    member.delegates.append(delegate)
+    db.session.flush()
+    return delegate
+
+
+def make_link(delegate=None, invitation=None) -> str:
+    """A personal link's token for a delegate (or a substitute's invitation)."""
+    from scheduler_app.domain.delegate_links import issue
+
+    return issue(datetime(2027, 1, 1), delegate=delegate, invitation=invitation)
+
+
+def make_alliance_meeting(alliance=None, candidates: list[datetime] | None = None, chosen: int | None = None,
+                          poll_sent: bool | None = None, **fields):
+    """A meeting with candidate dates (2-hour windows); ``chosen`` is the index of the decided one.
+    The poll counts as sent when there are candidates (unless ``poll_sent`` says otherwise)."""
     from scheduler_app.models import AllianceMeeting, CandidateDate
 
     meeting = AllianceMeeting(alliance=alliance or make_alliance(), title=fields.pop("title", f"Bündnistreffen {_n()}"), **fields)
     db.session.add(meeting)
     for starts in candidates or []:
         meeting.candidates.append(CandidateDate(starts_at=starts, ends_at=starts + timedelta(hours=2)))
+    if poll_sent if poll_sent is not None else bool(candidates):
+        meeting.poll_sent_at = datetime(2027, 1, 1)
     db.session.flush()
     if chosen is not None:
         meeting.chosen_candidate = meeting.candidates[chosen]
+        meeting.date_fixed_at = datetime(2027, 1, 2)
         db.session.flush()
     return meeting

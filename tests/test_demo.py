@@ -8,6 +8,8 @@ import sqlalchemy as sa
 
 from scheduler_app.cli import prepare_database
 from scheduler_app.demo import COMPANY_EMAIL, COORDINATOR_EMAIL, DEMO_PASSWORD, TEACHER_EMAIL, load_demo
+from scheduler_app.domain import meetings
+from scheduler_app.domain.meetings import MeetingState
 from scheduler_app.domain.errors import DomainError
 from scheduler_app.extensions import db
 from scheduler_app.factory import create_app
@@ -16,6 +18,7 @@ from scheduler_app.models import (
     AllianceMeeting,
     CareerDay,
     EmployerEvent,
+    InvitationReply,
     Offer,
     Organisation,
     OrganisationKind,
@@ -61,7 +64,7 @@ def test_flask_demo_load_fills_an_empty_database_with_a_plausible_district(app, 
         assert len(students) >= 8 * 20
         assert all([p.rank for p in student.preferences] == [1, 2, 3, 4, 5] for student in students)
         assert career_day.registered_students == sum(c.headcount for c in career_day.classes) <= career_day.max_students
-        assert _count(EmployerEvent) == 1 and _count(Alliance) == 1 and _count(AllianceMeeting) == 1
+        assert _count(EmployerEvent) == 1 and _count(Alliance) == 1 and _count(AllianceMeeting) == 2
 
 
 def test_flask_demo_load_refuses_a_database_that_has_organisations(app, runner):
@@ -92,11 +95,21 @@ def test_demo_respects_every_rule_of_the_model(db_session):
     waitlisted = [r for r in event.registrations if r.status is RegistrationStatus.waitlisted]
     assert event.booked == sum(r.places for r in confirmed) == event.capacity  # full, so the waitlist matters
     assert sorted(r.waitlist_position for r in waitlisted) == [1, 2, 3]
-    meeting = db_session.scalars(sa.select(AllianceMeeting)).one()
-    assert len(meeting.candidates) == 3
-    assert all(candidate.votes for candidate in meeting.candidates)
-    assert len(meeting.invitations) == len(meeting.alliance.members) >= 10
-    assert all(member.delegates for member in meeting.alliance.members)
+
+def test_the_demo_alliance_has_a_held_meeting_with_minutes_and_an_open_poll_the_rule_can_decide(db_session):
+    load_demo(NOW)
+    alliance = db_session.scalars(sa.select(Alliance)).one()
+    held, polling = meetings.meetings_by_time(alliance, NOW)[1] + meetings.meetings_by_time(alliance, NOW)[0]
+
+    assert len(alliance.members) >= 10 and sum(member.required for member in alliance.members) == 2
+    assert all(member.delegates for member in alliance.members)
+    assert {member.organisation.kind for member in alliance.members} == set(OrganisationKind) - {OrganisationKind.school}
+    assert meetings.state_of(held, NOW) is MeetingState.held and held.minutes_text
+    assert {i.reply for i in held.invitations} == set(InvitationReply) - {InvitationReply.pending}
+    assert any(i.attended for i in held.invitations) and any(i.attended is False for i in held.invitations)
+    assert meetings.state_of(polling, NOW) is MeetingState.polling and meetings.poll_open(polling, NOW)
+    assert 0 < len(polling.responses) < len(alliance.members)
+    assert meetings.ranking(polling).chosen.candidate == polling.candidates[1].id
 
 
 def test_demo_dates_lie_in_the_future_of_now(db_session):
@@ -106,8 +119,8 @@ def test_demo_dates_lie_in_the_future_of_now(db_session):
     assert career_day.wishes_deadline.date() < career_day.date
     event = db_session.scalars(sa.select(EmployerEvent)).one()
     assert NOW < event.registration_deadline < event.starts_at
-    meeting = db_session.scalars(sa.select(AllianceMeeting)).one()
-    assert NOW < meeting.poll_deadline < min(candidate.starts_at for candidate in meeting.candidates)
+    polling = db_session.scalars(sa.select(AllianceMeeting).where(AllianceMeeting.chosen_candidate_id.is_(None))).one()
+    assert NOW < polling.poll_deadline < min(candidate.starts_at for candidate in polling.candidates)
 
 
 def test_demo_is_the_same_for_the_same_now(db_session):

@@ -151,15 +151,20 @@ INSERT INTO student (id, class_id, display_name, personal_code, created_at) VALU
 """
 
 
+def _migrate_with_data(before_revision: str, statements: str, revision: str) -> None:
+    """Inside an app context: upgrade to ``before_revision``, insert the data, upgrade to ``revision``."""
+    flask_migrate.upgrade(revision=before_revision)
+    with db.engine.begin() as connection:
+        for statement in statements.split(";"):
+            if statement.strip():
+                connection.execute(sa.text(statement))
+    flask_migrate.upgrade(revision=revision)
+
+
 def _carry_over_existing_data_into_scoping(url: str) -> None:
     app = _app(url)
     with app.app_context():
-        flask_migrate.upgrade(revision="bb3424c91f86")
-        with db.engine.begin() as connection:
-            for statement in BEFORE_SCOPING.split(";"):
-                if statement.strip():
-                    connection.execute(sa.text(statement))
-        flask_migrate.upgrade(revision=SCOPING_REVISION)
+        _migrate_with_data("bb3424c91f86", BEFORE_SCOPING, SCOPING_REVISION)
         with db.engine.connect() as connection:
             partners = set(connection.execute(sa.text("SELECT agency_id, organisation_id FROM agency_partner")).all())
             venues = dict(connection.execute(sa.text("SELECT id, agency_id FROM venue")).all())
@@ -219,3 +224,58 @@ def test_the_name_key_migration_renames_classes_whose_names_differ_only_in_case_
 @pytest.mark.postgres
 def test_the_name_key_migration_renames_classes_whose_names_differ_only_in_case_on_postgresql(throwaway_postgres_url):
     assert _class_names_after_the_name_key_migration(throwaway_postgres_url) == EXPECTED_CLASS_NAMES
+
+
+MEETINGS_REVISION = "ddb1c5a80e02"
+BEFORE_MEETINGS = """
+INSERT INTO organisation (id, kind, name, created_at) VALUES
+    (1, 'agency', 'Wirtschaftsförderung', '2027-01-01'), (2, 'company', 'Stadtwerke', '2027-01-01');
+INSERT INTO user_account (id, email, name, active, session_version, created_at) VALUES
+    (1, 'Delegierte@Stadtwerke.example', 'Dana Delegierte', true, 0, '2027-01-02');
+INSERT INTO alliance (id, name, coordinating_agency_id, created_at) VALUES (1, 'Bündnis', 1, '2027-01-01');
+INSERT INTO alliance_member (id, alliance_id, organisation_id, joined_on) VALUES (1, 1, 2, '2027-01-01');
+INSERT INTO alliance_delegate (id, member_id, user_id) VALUES (1, 1, 1);
+INSERT INTO alliance_meeting (id, alliance_id, title, created_at, updated_at) VALUES (1, 1, 'Treffen', '2027-01-03', '2027-01-03');
+INSERT INTO candidate_date (id, meeting_id, starts_at, ends_at) VALUES
+    (1, 1, '2027-03-02 14:00:00', '2027-03-02 16:00:00'), (2, 1, '2027-03-09 14:00:00', '2027-03-09 16:00:00');
+INSERT INTO poll_vote (id, candidate_id, organisation_id, voter_id, answer, updated_at) VALUES
+    (1, 1, 2, 1, 'yes', '2027-01-04'), (2, 2, 2, 1, 'no', '2027-01-05');
+INSERT INTO meeting_invitation (id, meeting_id, organisation_id, user_id, reply, attendees) VALUES (1, 1, 2, 1, 'pending', 1);
+"""
+
+
+def _carry_over_existing_data_into_meetings(url: str) -> None:
+    app = _app(url)
+    with app.app_context():
+        _migrate_with_data("d88f1e6aab5f", BEFORE_MEETINGS, MEETINGS_REVISION)
+        with db.engine.begin() as connection:  # the new kinds pass the CHECK constraint
+            connection.execute(sa.text("INSERT INTO organisation (id, kind, name, created_at) VALUES "
+                                       "(3, 'chamber', 'IHK', '2027-01-01'), (4, 'training_provider', 'BNW', '2027-01-01')"))
+        with db.engine.connect() as connection:
+            delegates = connection.execute(sa.text("SELECT id, name, email, member_id FROM alliance_delegate")).all()
+            responses = connection.execute(sa.text(
+                "SELECT meeting_id, organisation_id, delegate_id, answered_by FROM poll_response")).all()
+            invitations = connection.execute(sa.text("SELECT delegate_id, name, email FROM meeting_invitation")).all()
+            polled = connection.execute(sa.text("SELECT poll_sent_at IS NOT NULL FROM alliance_meeting")).scalar()
+            votes = connection.execute(sa.text("SELECT COUNT(*) FROM poll_vote")).scalar()
+        flask_migrate.downgrade(revision="d88f1e6aab5f")  # and back: the delegate's account is found by e-mail
+        with db.engine.connect() as connection:
+            old_delegates = connection.execute(sa.text("SELECT member_id, user_id FROM alliance_delegate")).all()
+            voters = connection.execute(sa.text("SELECT DISTINCT voter_id FROM poll_vote")).scalars().all()
+            kinds = connection.execute(sa.text("SELECT kind FROM organisation WHERE id IN (3, 4)")).scalars().all()
+        db.engine.dispose()
+    assert [tuple(row) for row in delegates] == [(1, "Dana Delegierte", "delegierte@stadtwerke.example", 1)]
+    assert [tuple(row) for row in responses] == [(1, 2, 1, "Dana Delegierte")]
+    assert [tuple(row) for row in invitations] == [(1, "Dana Delegierte", "delegierte@stadtwerke.example")]
+    assert polled and votes == 2
+    assert [tuple(row) for row in old_delegates] == [(1, 1)] and voters == [1]
+    assert kinds == ["company", "company"]  # the old schema knows no chambers or training providers
+
+
+def test_the_meetings_migration_carries_delegates_votes_and_invitations_over_on_sqlite(tmp_path):
+    _carry_over_existing_data_into_meetings(f"sqlite:///{tmp_path / 'meetings.sqlite'}")
+
+
+@pytest.mark.postgres
+def test_the_meetings_migration_carries_delegates_votes_and_invitations_over_on_postgresql(throwaway_postgres_url):
+    _carry_over_existing_data_into_meetings(throwaway_postgres_url)

@@ -33,16 +33,17 @@ def _tidy(text: str | None) -> str:
 
 
 def create_organisation(actor: User, kind: OrganisationKind, name: str, city: str | None, now: datetime,
-                        agency_id: int | None = None) -> Organisation:
-    """Register a school or company as a partner of the actor's agencies (of ``agency_id`` only, when
-    given: a contact list imported for one career day). Names are unique per kind, compared without
+                        agency_id: int | None = None, kinds: tuple[OrganisationKind, ...] = REGISTRABLE_KINDS) -> Organisation:
+    """Register a school or company (or, for alliance members, any of ``kinds``) as a partner of the
+    actor's agencies (of ``agency_id`` only, when given: a contact list imported for one career day,
+    an alliance's coordinating agency). Names are unique per kind, compared without
     regard to case and spacing, so the same school is never listed twice under slightly different
     spellings. A name already registered is refused; if that organisation works only with other
     agencies, the message says how it comes into the actor's list (it is not linked by name alone)."""
     agencies = agency_ids(actor)
     if not agencies or (agency_id is not None and agency_id not in agencies):
         raise NotAllowed("Only coordinators may register schools and companies.")
-    if kind not in REGISTRABLE_KINDS:
+    if kind not in kinds:
         raise DomainError("Please choose school or company.", field="kind")
     name = _tidy(name)
     if not name:
@@ -99,7 +100,7 @@ def listing(organisation: Organisation, now: datetime) -> OrganisationListing:
 
 def organisations_by_kind(actor: User, now: datetime) -> dict[OrganisationKind, list[OrganisationListing]]:
     """The organisations the actor's agencies work with (and those agencies), with their people and
-    pending invitations: schools, companies, then agencies."""
+    pending invitations: schools, companies, agencies, then chambers and training providers."""
     organisations = list(db.session.scalars(
         organisations_in_scope(actor)
         .options(selectinload(Organisation.memberships).selectinload(Membership.user))
@@ -109,6 +110,6 @@ def organisations_by_kind(actor: User, now: datetime) -> dict[OrganisationKind, 
     grouped: dict[OrganisationKind, list[OrganisationListing]] = {
         OrganisationKind.school: [], OrganisationKind.company: [], OrganisationKind.agency: [],
     }
-    for organisation in organisations:
-        grouped[organisation.kind].append(OrganisationListing(organisation, _people(organisation), pending[organisation.id]))
+    for organisation in organisations:  # chambers and training providers (alliance members) only when there are some
+        grouped.setdefault(organisation.kind, []).append(OrganisationListing(organisation, _people(organisation), pending[organisation.id]))
     return grouped

@@ -235,6 +235,12 @@ def _rows(filename: str, data: bytes, limit: int) -> list[tuple[int, list[str]]]
     return numbered
 
 
+def read_rows(filename: str, data: bytes, limit: int) -> list[tuple[int, list[str]]]:
+    """The non-empty rows of an uploaded CSV or XLSX file with their row numbers, read with the same
+    limits as rosters and contact lists (for other lists, e.g. alliance members)."""
+    return _rows(filename, data, limit)
+
+
 def _header_index(header: list[str], names: set[str]) -> int | None:
     for index, cell in enumerate(header):
         if cell.strip().lower() in names:

@@ -1,5 +1,14 @@
 """SQLAlchemy 2.0 typed models, named as in the glossary (shared/GLOSSARY.md)."""
-from scheduler_app.models.alliance_meeting import AllianceMeeting, CandidateDate, InvitationReply, MeetingInvitation, PollAnswer, PollVote
+from scheduler_app.models.alliance_meeting import (
+    AllianceMeeting,
+    CandidateDate,
+    DelegateLink,
+    InvitationReply,
+    MeetingInvitation,
+    PollAnswer,
+    PollResponse,
+    PollVote,
+)
 from scheduler_app.models.audit import AuditEntry, OutgoingMail
 from scheduler_app.models.career_day import (
     Allocation,
@@ -33,9 +42,10 @@ from scheduler_app.models.programme import Programme, Room, Venue
 
 __all__ = [
     "AgencyPartner", "Alliance", "AllianceDelegate", "AllianceMeeting", "AllianceMember", "Allocation", "AllocationSlot",
-    "AllocationState", "Assignment", "AuditEntry", "CalendarFeed", "CandidateDate", "CareerDay", "EmployerEvent",
-    "EmployerEventKind", "EventRegistration", "Exclusion", "FeedKind", "Invitation", "InvitationReply", "Membership",
-    "MeetingInvitation", "Offer", "Organisation", "OrganisationKind", "OutgoingMail", "PollAnswer", "PollVote",
+    "AllocationState", "Assignment", "AuditEntry", "CalendarFeed", "CandidateDate", "CareerDay", "DelegateLink",
+    "EmployerEvent", "EmployerEventKind", "EventRegistration", "Exclusion", "FeedKind", "Invitation", "InvitationReply",
+    "Membership", "MeetingInvitation", "Offer", "Organisation", "OrganisationKind", "OutgoingMail", "PollAnswer",
+    "PollResponse", "PollVote",
     "Preference", "Programme", "RegistrationStatus", "Role", "Room", "Round", "SchoolClass", "Slot", "Student",
     "User", "Venue",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint, func
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduler_app.extensions import db
@@ -15,6 +15,9 @@ class OrganisationKind(str, enum.Enum):
     agency = "agency"
     school = "school"
     company = "company"
+    # alliance members that are neither: IHK, Handwerkskammer, Kreishandwerkerschaft; Bildungsträger
+    chamber = "chamber"
+    training_provider = "training_provider"
 
 
 class Role(str, enum.Enum):
@@ -169,48 +172,60 @@ class AgencyPartner(db.Model):
 
 
 class Alliance(db.Model):
-    """A Fachkräftebündnis: partner organisations that meet regularly."""
+    """A Fachkräftebündnis: partner organisations that meet regularly, run by one coordinating agency."""
 
     __tablename__ = "alliance"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     region: Mapped[str | None] = mapped_column(String(200))
+    # ISO 3166-2 subdivision of Germany without "DE-" (e.g. "NI"): whose public holidays candidate dates avoid
+    federal_state: Mapped[str | None] = mapped_column(String(2))
     coordinating_agency_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
+    coordinating_agency: Mapped[Organisation | None] = relationship()
     members: Mapped[list[AllianceMember]] = relationship(back_populates="alliance", cascade="all, delete-orphan")
     meetings: Mapped[list["AllianceMeeting"]] = relationship(back_populates="alliance", cascade="all, delete-orphan")  # noqa: F821
 
 
 class AllianceMember(db.Model):
+    """A member organisation of an alliance. ``required`` members (e.g. the chairing organisations)
+    must be able to come on the date the rule picks."""
+
     __tablename__ = "alliance_member"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alliance_id: Mapped[int] = mapped_column(ForeignKey("alliance.id", ondelete="CASCADE"))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    required: Mapped[bool] = mapped_column(default=False, server_default=false())
     joined_on: Mapped[datetime] = mapped_column(default=utc_now)
 
     alliance: Mapped[Alliance] = relationship(back_populates="members")
     organisation: Mapped[Organisation] = relationship()
-    delegates: Mapped[list[AllianceDelegate]] = relationship(back_populates="member", cascade="all, delete-orphan")
+    delegates: Mapped[list[AllianceDelegate]] = relationship(back_populates="member", cascade="all, delete-orphan",
+                                                             order_by="AllianceDelegate.id")
 
     __table_args__ = (UniqueConstraint("alliance_id", "organisation_id"),)
 
 
 class AllianceDelegate(db.Model):
-    """A person who represents a member organisation at alliance meetings."""
+    """A person who represents a member organisation at alliance meetings. Delegates have no account:
+    they act through personal links (:class:`DelegateLink`), which the coordinator can withdraw.
+    Removing a delegate deletes the row and with it every link."""
 
     __tablename__ = "alliance_delegate"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("alliance_member.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))  # stored lower-case
+    function: Mapped[str | None] = mapped_column(String(200))  # e.g. "Geschäftsführerin", "Ausbildungsberater"
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
     member: Mapped[AllianceMember] = relationship(back_populates="delegates")
-    user: Mapped[User] = relationship()
 
-    __table_args__ = (UniqueConstraint("member_id", "user_id"),)
+    __table_args__ = (UniqueConstraint("member_id", "email"),)
 
 
 __all__ = [

@@ -20,3 +20,25 @@ def commit_or_flash(action):
         return False, None
     db.session.commit()
     return True, result
+
+
+def show_error(form, error: DomainError, default_field: str) -> None:
+    """Put a rule violation's message next to its field (or ``default_field`` when the form has no such field)."""
+    field = getattr(form, error.field or default_field, None) or getattr(form, default_field)
+    field.errors = [*field.errors, _(error.message, **error.params)]
+
+
+def commit_or_show(form, action, default_field: str):
+    """Like :func:`commit_or_flash` for a form: on a rule violation roll back and show the message next
+    to its field; returns ``(True, result)`` after committing, ``(False, None)`` otherwise."""
+    try:
+        result = action()
+    except NotAllowed:
+        db.session.rollback()
+        abort(403)
+    except DomainError as error:
+        db.session.rollback()
+        show_error(form, error, default_field)
+        return False, None
+    db.session.commit()
+    return True, result

@@ -29,6 +29,7 @@ ROLE_NAVIGATION = {
     "coordinator": [
         ("coordinator.dashboard", _l("Coordination")),
         ("coordinator.organisations", _l("Schools and companies")),
+        ("coordinator.alliances", _l("Alliances")),
     ],
     "school": [("school.dashboard", _l("My school"))],
     "company": [("company.dashboard", _l("My company")), ("company.career_days", _l("Career days"))],

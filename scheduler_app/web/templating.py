@@ -6,6 +6,15 @@ from flask_login import current_user
 from scheduler_app.web.navigation import navigation_for
 
 
+def wallclock_span(starts, ends=None) -> str:
+    """A Berlin wall-clock event time in words, e.g. "Dienstag, 5. Januar 2027, 14:00–16:00" (no time
+    zone shift, no seconds, no zone name)."""
+    if not starts:
+        return ""
+    text = f"{format_date(starts.date(), 'full')}, {format_time(starts, 'short', rebase=False)}"
+    return f"{text}–{format_time(ends, 'short', rebase=False)}" if ends else text
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
@@ -14,6 +23,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["wallclock"] = (
         lambda value, fmt="medium": format_datetime(value, fmt, rebase=False) if value else ""
     )
+    app.jinja_env.filters["wallclock_span"] = wallclock_span
     app.jinja_env.globals["main_navigation"] = lambda: navigation_for(current_user, request.endpoint, app.view_functions)
 
     @app.context_processor

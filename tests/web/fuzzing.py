@@ -58,6 +58,17 @@ POISON: dict[str, dict[str, str | None]] = {
     "company.edit_offer": {"seats": "0"},
     "student.sign_in": {"personal_code": None},  # changes the session only, and only with the right codes
     "student.choose": {"rank_1": "0"},
+    "coordinator.new_alliance": {"name": LONG},
+    "coordinator.add_member": {"organisation": "not a number"},
+    "coordinator.add_delegate": {"email": "not an address"},
+    "coordinator.import_members": {},  # every generated file is refused (see _invalid_file)
+    "coordinator.new_meeting": {"title": LONG},
+    "coordinator.edit_meeting": {"title": LONG},
+    "coordinator.add_candidates": {"first_day": "not a date"},
+    "coordinator.add_minutes": {"text": "m" * 50_001},
+    "delegate.answer_poll": {"comment_text": LONG},
+    "delegate.reply": {"attendees": "0", "decision": "accept"},  # the button; without it 400
+    "delegate.send_substitute": {"email": "not an address"},
 }
 # POST routes that act without form data: sent only ids nobody may act on, or (without an id) only
 # as roles that may not act.
@@ -66,6 +77,9 @@ ACTIONS = {
     "coordinator.resolve_allocation", "coordinator.publish_allocation", "school.remove_class",
     "school.remove_student", "company.withdraw_offer", "coordinator.renew_calendar", "school.renew_calendar",
     "school.renew_class_calendar", "company.renew_calendar", "student.renew_calendar", "student.sign_out",
+    "coordinator.member_required", "coordinator.remove_member", "coordinator.remove_delegate", "coordinator.delegate_link",
+    "coordinator.withdraw_delegate_links", "coordinator.remove_candidate", "coordinator.send_poll", "coordinator.fix_date",
+    "coordinator.remind", "coordinator.record_attendance", "coordinator.plan_next",
 }
 ROLES_WITHOUT_ACCOUNT = ("anonymous", "student")
 # actions without an id that a role without an account may take (never sent as that role)
@@ -80,6 +94,8 @@ URL_VALUES = {
     "auth.invitation": {"token": ["{token}", "", "x" * 5000, "\x00abc", "%00"]},
     "feeds.private_feed": {"token": ["x" * 43, "", "x" * 5000, "\x00abc", "%00"], "name": ["Kalender", "\x00", "n" * 500]},
     "feeds.programme_feed": {"name": ["Kalender", "\x00", "n" * 500]},
+    **{f"delegate.{name}": {"token": ["{delegate_token}", "", "x" * 5000, "\x00abc", "%00"]}
+       for name in ("home", "meeting", "answer_poll", "reply", "send_substitute", "minutes_pdf")},
 }
 SKIPPED = {"static"}
 
@@ -92,6 +108,7 @@ class World:
     student_codes: tuple[str, str]  # class code, personal code
     ids: dict[str, int]
     token: str
+    delegate_token: str
 
 
 def build_world(app) -> World:
@@ -115,15 +132,23 @@ def build_world(app) -> World:
         other_school = factories.make_organisation(OrganisationKind.school, partner_of=agency)
         invitation, token = invitations.invite(coordinator, other_school, "neu@schule.example", "Neue Person",
                                                utc_now(), timedelta(days=14), "http://localhost")
+        alliance = factories.make_alliance(agency, federal_state="NI")
+        member = factories.make_member(alliance, company_contact.companies[0])
+        soon = utc_now().replace(hour=14, minute=0, second=0, microsecond=0) + timedelta(days=40)
+        meeting = factories.make_alliance_meeting(alliance, candidates=[soon, soon + timedelta(days=7)],
+                                                  poll_deadline=soon - timedelta(days=7))
+        delegate_token = factories.make_link(member.delegates[0])
         db.session.commit()
         return World(
             users={"coordinator": coordinator.id, "school": school_contact.id, "company": company_contact.id},
-            student_codes=(school_class.class_code, student.personal_code), token=token,
+            student_codes=(school_class.class_code, student.personal_code), token=token, delegate_token=delegate_token,
             ids={"career_day_id": career_day.id, "programme_id": programme.id, "organisation_id": other_school.id,
                  "invitation_id": invitation.id, "allocation_id": allocation.id,
                  "assignment_id": allocation.assignments[0].id, "class_id": school_class.id, "student_id": student.id,
                  "offer_id": offers[0].id, "school_id": school_contact.schools[0].id,
-                 "company_id": company_contact.companies[0].id},
+                 "company_id": company_contact.companies[0].id, "alliance_id": alliance.id, "member_id": member.id,
+                 "delegate_id": member.delegates[0].id, "meeting_id": meeting.id,
+                 "candidate_id": meeting.candidates[0].id},
         )
 
 
@@ -166,7 +191,7 @@ def url_for_rule(app, rule, world: World, id_text: str | None = None, value_inde
             choices = URL_VALUES.get(rule.endpoint, {}).get(name)
             assert choices, f"add values for <{name}> of {rule.endpoint} to URL_VALUES in {__file__}"
             value = choices[value_index % len(choices)]
-            values[name] = world.token if value == "{token}" else value
+            values[name] = {"{token}": world.token, "{delegate_token}": world.delegate_token}.get(value, value)
     method = "POST" if "POST" in rule.methods else "GET"
     url = app.url_map.bind("localhost").build(rule.endpoint, values, method=method)
     return url.replace(str(ID_PLACEHOLDER), id_text) if id_text is not None else url

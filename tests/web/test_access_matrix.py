@@ -13,7 +13,7 @@ GET routes are requested with GET; POST-only routes with an empty POST (CSRF is 
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from flask_login import login_user
@@ -22,20 +22,35 @@ from werkzeug.routing import IntegerConverter
 
 from scheduler_app.domain import feeds, invitations
 from scheduler_app.extensions import db
-from scheduler_app.models import Allocation, AllocationState, Assignment, FeedKind, OrganisationKind, SchoolClass, User
+from scheduler_app.models import (
+    Allocation,
+    AllocationState,
+    Assignment,
+    FeedKind,
+    MeetingInvitation,
+    OrganisationKind,
+    SchoolClass,
+    User,
+)
 from scheduler_app.models_base import utc_now
 from scheduler_app.web.access import get_owned_or_404
 from tests.factories import (
+    make_alliance,
+    make_alliance_meeting,
     make_career_day,
     make_company_contact,
     make_coordinator,
+    make_delegate,
     make_employer_event,
+    make_link,
+    make_member,
     make_offer,
     make_organisation,
     make_programme,
     make_school_class,
     make_school_contact,
 )
+from tests.meeting_data import next_weekday
 
 ROLES = ("anonymous", "coordinator", "other_coordinator", "school", "company")
 LOGIN = "login"  # 302 to the sign-in page
@@ -77,6 +92,41 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "coordinator.allocation_xlsx": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
     "coordinator.print_route_sheets": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
     "coordinator.print_door_lists": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
+    # coordinator: alliances and their meetings (web/coordinator/alliances.py, meetings.py). Alliance 1
+    # is the coordinator's agency's; member 2, delegate 2, delegate 3 and candidate 2 are spare ones
+    # the destructive routes use (see URL_VALUES); meeting 1 is polling, meeting 2 was held with minutes.
+    "coordinator.alliances": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 200, "school": 403, "company": 403},
+    "coordinator.new_alliance": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 200, "school": 403, "company": 403},
+    "coordinator.alliance": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.add_member": {"anonymous": LOGIN, "coordinator": 422, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.member_required": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.remove_member": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.add_delegate": {"anonymous": LOGIN, "coordinator": 422, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.remove_delegate": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.delegate_link": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.withdraw_delegate_links": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.import_members": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.new_meeting": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.meeting": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.edit_meeting": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.add_candidates": {"anonymous": LOGIN, "coordinator": 422, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.remove_candidate": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.send_poll": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.fix_date": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.remind": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.attendance_list": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.record_attendance": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.add_minutes": {"anonymous": LOGIN, "coordinator": 422, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.minutes_pdf": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.plan_next": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
+    # delegates (web/delegate.py): no account, the personal link is the key, whoever holds it; an empty
+    # poll answer or substitute is a form error (422), a reply without a decision a bad request (400)
+    "delegate.home": {"anonymous": 200, "coordinator": 200, "other_coordinator": 200, "school": 200, "company": 200},
+    "delegate.meeting": {"anonymous": 200, "coordinator": 200, "other_coordinator": 200, "school": 200, "company": 200},
+    "delegate.answer_poll": {"anonymous": 422, "coordinator": 422, "other_coordinator": 422, "school": 422, "company": 422},
+    "delegate.reply": {"anonymous": 400, "coordinator": 400, "other_coordinator": 400, "school": 400, "company": 400},
+    "delegate.send_substitute": {"anonymous": 422, "coordinator": 422, "other_coordinator": 422, "school": 422, "company": 422},
+    "delegate.minutes_pdf": {"anonymous": 200, "coordinator": 200, "other_coordinator": 200, "school": 200, "company": 200},
     # school contact
     "school.dashboard": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 200, "company": 403},
     # company contact
@@ -120,12 +170,21 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "student.sign_out": {"anonymous": 302, "coordinator": 302, "other_coordinator": 302, "school": 302, "company": 302},
 }
 
-# URL variables that are not integer ids; "{token}" is replaced by a pending invitation's token.
-URL_VALUES: dict[str, dict[str, str]] = {
+# URL variables that are not integer ids (or ids other than 1); "{name}" is replaced by ``world[name]``:
+# "{token}" by a pending invitation's token, "{delegate_token}" by delegate 1's personal link.
+URL_VALUES: dict[str, dict[str, str | int]] = {
     "public.set_language": {"code": "en"},
     "auth.invitation": {"token": "{token}"},
     "feeds.private_feed": {"token": "{feed_token}", "name": "Kalender"},
     "feeds.programme_feed": {"name": "Kalender"},
+    "coordinator.remove_member": {"member_id": 2},
+    "coordinator.remove_delegate": {"delegate_id": 2},
+    "coordinator.withdraw_delegate_links": {"delegate_id": 3},
+    "coordinator.remove_candidate": {"candidate_id": 2},
+    "coordinator.attendance_list": {"meeting_id": 2},
+    "coordinator.minutes_pdf": {"meeting_id": 2},
+    **{f"delegate.{name}": {"token": "{delegate_token}"} for name in ("home", "meeting", "answer_poll", "reply", "send_substitute")},
+    "delegate.minutes_pdf": {"token": "{delegate_token}", "meeting_id": 2},
 }
 
 SKIPPED = {"static"}
@@ -155,10 +214,27 @@ def world(app):
         _invitation, token = invitations.invite(coordinator, other_school, "neu@schule.example", "Neue Person",
                                                 utc_now(), timedelta(days=14), "http://localhost")
         feed = feeds.feed_for(FeedKind.school_class, other_class.id, "testing-secret", utc_now())
+        delegate_token = _alliance_with_meetings(coordinator, other_company)
         db.session.commit()
         return {"feed_token": feeds.feed_token(feed, "testing-secret"), "users": {"coordinator": coordinator.id, "other_coordinator": other_coordinator.id,
                           "school": school_contact.id, "company": company_contact.id},
-                "token": token, "own_class": own_class.id}
+                "token": token, "delegate_token": delegate_token, "own_class": own_class.id}
+
+
+def _alliance_with_meetings(coordinator, company) -> str:
+    """Alliance 1 of the coordinator's agency: member 1 (the company) with delegates 1 and 3, a spare
+    member 2 with delegate 2; meeting 1 polling with candidates 1 and 2, meeting 2 held with minutes.
+    Returns delegate 1's personal link."""
+    alliance = make_alliance(coordinator.memberships[0].organisation, federal_state="NI")
+    member = make_member(alliance, company)
+    make_member(alliance, make_organisation(OrganisationKind.chamber))
+    make_delegate(member)
+    soon = next_weekday(1, 28)
+    make_alliance_meeting(alliance, candidates=[soon, soon + timedelta(days=7)], poll_deadline=soon - timedelta(days=7))
+    held = make_alliance_meeting(alliance, candidates=[datetime(2026, 3, 3, 14)], chosen=0, minutes_pdf=b"%PDF-1.4 ...",
+                                 minutes_filename="protokoll.pdf", minutes_added_at=datetime(2026, 3, 4))
+    held.invitations.append(MeetingInvitation(organisation=company, delegate=member.delegates[0], name="D", email="d@example.org"))
+    return make_link(member.delegates[0])
 
 
 def _client_for(app, role: str, world):
@@ -181,7 +257,7 @@ def _url_and_method(app, rule, world) -> tuple[str, str]:
             assert isinstance(converter, IntegerConverter), (
                 f"add a value for <{name}> of {rule.endpoint} to URL_VALUES in {__file__}")
             value = 1
-        values[name] = {"{token}": world["token"], "{feed_token}": world["feed_token"]}.get(value, value)
+        values[name] = world[value[1:-1]] if isinstance(value, str) and value.startswith("{") else value
     method = "GET" if "GET" in rule.methods else sorted(rule.methods - {"HEAD", "OPTIONS"})[0]
     adapter = app.url_map.bind("localhost")
     return adapter.build(rule.endpoint, values, method=method), method

@@ -9,7 +9,8 @@ from tests.conftest import TEST_DATABASE_URL, settings
 from tests.factories import make_coordinator, make_organisation
 
 # URL variables that are not integer ids.
-URL_VALUES = {"public.set_language": {"code": "en"}, "auth.invitation": {"token": "any-token"}}
+URL_VALUES = {"public.set_language": {"code": "en"}, "auth.invitation": {"token": "any-token"},
+              **{f"delegate.{name}": {"token": "any-token"} for name in ("answer_poll", "reply", "send_substitute")}}
 GERMAN_CSRF_MESSAGE = "Das Formular war abgelaufen oder wurde doppelt gesendet."
 
 

@@ -8,3 +8,5 @@ from scheduler_app.web.coordinator import programmes  # noqa: E402,F401
 from scheduler_app.web.coordinator import organisations  # noqa: E402,F401
 from scheduler_app.web.coordinator import career_days  # noqa: E402,F401
 from scheduler_app.web.coordinator import allocations  # noqa: E402,F401
+from scheduler_app.web.coordinator import alliances  # noqa: E402,F401
+from scheduler_app.web.coordinator import meetings  # noqa: E402,F401

@@ -8,11 +8,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, DateTimeLocalField, FieldList, Form, FormField, SelectField, StringField, TimeField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import DateField, DateTimeLocalField, FieldList, Form, FormField, StringField, TimeField
+from wtforms.validators import DataRequired, Length, Optional
 
-from scheduler_app.domain import career_days, programmes, rosters, venues
+from scheduler_app.domain import career_days, programmes, rosters
 from scheduler_app.domain.allocation import active_allocation
 from scheduler_app.domain.errors import DomainError, NotAllowed
 from scheduler_app.extensions import db
@@ -20,11 +19,10 @@ from scheduler_app.models import CareerDay, Programme
 from scheduler_app.models_base import utc_now
 from scheduler_app.web.access import coordinator_required
 from scheduler_app.web.coordinator import bp
+from scheduler_app.web.coordinator.venue_fields import NO_VENUE, VenueFields
 from scheduler_app.web.forms import BoundedIntegerField
 
 ROUND_ROWS = 8  # rows shown without JavaScript; a day with more rounds shows all of its rounds
-NEW_VENUE = -1
-NO_VENUE = 0
 
 
 class RoundForm(Form):
@@ -41,16 +39,11 @@ class RoundForm(Form):
         return valid
 
 
-class CareerDayForm(FlaskForm):
+class CareerDayForm(FlaskForm, VenueFields):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")),
                                                Length(max=career_days.NAME_MAX_LENGTH)],
                        description=_l("For example “BO-Tag Realschule Bramsche”."))
     date = DateField(_l("Date"), validators=[DataRequired(_l("Please enter the date."))])
-    venue = SelectField(_l("Venue"), coerce=int)
-    venue_name = StringField(_l("Name of the new venue"), validators=[Length(max=venues.NAME_MAX_LENGTH)])
-    venue_street = StringField(_l("Street and number"), validators=[Length(max=venues.STREET_MAX_LENGTH)])
-    venue_postcode = StringField(_l("Postcode"), validators=[Length(max=venues.POSTCODE_MAX_LENGTH)])
-    venue_city = StringField(_l("City"), validators=[Length(max=venues.CITY_MAX_LENGTH)])
     rounds = FieldList(FormField(RoundForm), min_entries=ROUND_ROWS, max_entries=career_days.MAX_ROUNDS)
     booking_deadline = DateTimeLocalField(_l("Companies book offers until"), validators=[Optional()])
     registration_deadline = DateTimeLocalField(_l("Schools register classes until"), validators=[Optional()])
@@ -66,15 +59,8 @@ class CareerDayForm(FlaskForm):
 
     def __init__(self, agency_id: int, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.agency_id = agency_id
-        self.agency_venues = venues.venues_of(agency_id)
-        self.venue.choices = ([SelectChoice(NO_VENUE, _l("No venue yet")), SelectChoice(NEW_VENUE, _l("A new venue …"))]
-                              + [SelectChoice(venue.id, venue.address) for venue in self.agency_venues])
+        self.offer_venues(agency_id)
         self.rounds_errors: list[str] = []
-
-    def validate_venue_name(self, field):
-        if self.venue.data == NEW_VENUE and not (field.data or "").strip():
-            raise ValidationError(_l("Please enter the venue's name."))
 
     def round_times(self):
         return [(row.starts_at.data, row.ends_at.data) for row in self.rounds if row.starts_at.data is not None]
@@ -119,16 +105,6 @@ def _show_error(form: CareerDayForm, error: DomainError) -> None:
         getattr(form, error.field or "name").errors.append(message)
 
 
-def _venue(form: CareerDayForm, now):
-    """The chosen venue; a new one is added in the same transaction as the career day."""
-    if form.venue.data == NEW_VENUE:
-        return venues.create_venue(current_user, form.agency_id, form.venue_name.data, form.venue_street.data, form.venue_postcode.data,
-                                   form.venue_city.data, now)
-    if form.venue.data == NO_VENUE:
-        return None
-    return next(venue for venue in form.agency_venues if venue.id == form.venue.data)
-
-
 def _render_form(form: CareerDayForm, programme: Programme, career_day: CareerDay | None):
     invalid = bool(form.errors or form.rounds_errors)
     return render_template("coordinator/career_day_form.html", form=form, programme=programme,
@@ -143,7 +119,7 @@ def new_career_day(programme_id: int):
     if form.validate_on_submit():
         now = utc_now()
         try:
-            career_day = career_days.create_career_day(current_user, programme, venue=_venue(form, now), now=now,
+            career_day = career_days.create_career_day(current_user, programme, venue=form.chosen_venue(now), now=now,
                                                        **form.settings())
         except NotAllowed:
             db.session.rollback()
@@ -170,7 +146,7 @@ def edit_career_day(career_day_id: int):
     if form.validate_on_submit():
         now = utc_now()
         try:
-            career_days.update_career_day(current_user, career_day, venue=_venue(form, now), now=now, **form.settings())
+            career_days.update_career_day(current_user, career_day, venue=form.chosen_venue(now), now=now, **form.settings())
         except NotAllowed:
             db.session.rollback()
             abort(403)

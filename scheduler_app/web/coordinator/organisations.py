@@ -21,6 +21,8 @@ KIND_LABELS = {
     OrganisationKind.school: _l("Schools"),
     OrganisationKind.company: _l("Companies"),
     OrganisationKind.agency: _l("Coordinating agencies"),
+    OrganisationKind.chamber: _l("Chambers and guilds"),
+    OrganisationKind.training_provider: _l("Training providers"),
 }
 
 
