@@ -122,7 +122,7 @@ def test_a_delegate_accepts_with_the_number_of_people_or_declines(app, client):
     wrong = client.post(f"{url}/reply", data={"decision": "accept", "attendees": "0"})
     accepted = client.post(f"{url}/reply", data={"decision": "accept", "attendees": "2"})
 
-    assert wrong.status_code == 422 and "Bitte geben Sie zwischen 1 und 20 Personen an." in wrong.text
+    assert wrong.status_code == 422 and "Bitte geben Sie eine Zahl von 1 bis 20 ein." in wrong.text
     assert accepted.status_code == 302 and "Sie haben für 2 Personen zugesagt." in client.get(url).text
     assert client.post(f"{url}/reply", data={"decision": "decline"}).status_code == 302
     assert "Sie haben abgesagt." in client.get(url).text
