@@ -29,10 +29,8 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
     LANGUAGES = ("de", "en")
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
-    # Calendar feeds: UIDs end in "@<CALENDAR_UID_DOMAIN>" (default: the host of PUBLIC_BASE_URL; never
-    # change it once feeds are published), and private links are derived from FEED_TOKEN_KEY (default:
-    # SECRET_KEY; changing it changes every private feed link).
-    CALENDAR_UID_DOMAIN: str | None = None
+    # Private calendar-feed links are derived from FEED_TOKEN_KEY (default: SECRET_KEY; changing it
+    # changes every private feed link).
     FEED_TOKEN_KEY: str | None = None
     MAIL_SERVER = "localhost"
     MAIL_PORT = 25
@@ -110,9 +108,8 @@ def config_from_environment(environ: os._Environ | dict | None = None) -> dict:
         settings["PUBLIC_BASE_URL"] = env["PUBLIC_BASE_URL"].rstrip("/")
     if env.get("DEFAULT_LOCALE"):
         settings["BABEL_DEFAULT_LOCALE"] = env["DEFAULT_LOCALE"]
-    for key in ("CALENDAR_UID_DOMAIN", "FEED_TOKEN_KEY"):
-        if env.get(key):
-            settings[key] = env[key]
+    if env.get("FEED_TOKEN_KEY"):
+        settings["FEED_TOKEN_KEY"] = env["FEED_TOKEN_KEY"]
     if env.get("RATELIMIT_STORAGE_URI"):
         settings["RATELIMIT_STORAGE_URI"] = env["RATELIMIT_STORAGE_URI"]
     for key in ("PROXY_COUNT", "JOB_LEASE_SECONDS", "JOB_HEARTBEAT_SECONDS"):

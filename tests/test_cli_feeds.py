@@ -26,9 +26,9 @@ def test_feeds_list_names_every_audience_of_the_demo_with_a_working_absolute_lin
     lines = _lines(result.output)
     assert all(len(line) == 3 for line in lines)
     kinds = {kind for kind, _owner, _url in lines}
-    assert {"programme", "school", "class", "student", "company", "coordinator"} <= kinds
+    assert {"programme", "school", "class", "student", "company", "coordinator", "delegate"} <= kinds
     client = app.test_client()
-    for kind in ("programme", "school", "class", "student", "company", "coordinator"):
+    for kind in ("programme", "school", "class", "student", "company", "coordinator", "delegate"):
         url = next(url for k, _owner, url in lines if k == kind)
         assert url.startswith("http://localhost/feeds/") and url.endswith(".ics")
         response = client.get(url.removeprefix("http://localhost"))

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vRecur
 from icalendar.prop import vDDDTypes, vText
@@ -49,9 +50,15 @@ class CalendarEntry:
 
 
 def uid(kind: str, *keys: int | str, domain: str) -> str:
-    """A stable UID such as ``employer-event-17@bo.example.org`` (``domain``: the installation's
-    host, so two installations never collide; it must not change once feeds are published)."""
+    """A stable UID such as ``employer-event-17@bo.example.org`` (``domain``: :func:`uid_domain`)."""
     return "-".join([kind, *(str(key) for key in keys)]) + "@" + domain
+
+
+def uid_domain(base_url: str) -> str:
+    """The right-hand side of every UID: the installation's host (from ``PUBLIC_BASE_URL``), so two
+    installations never collide. Feeds and mail attachments both take it from here, so an event has
+    one UID everywhere; moving the installation to another host changes every UID."""
+    return urlsplit(base_url).hostname or "localhost"
 
 
 def in_feed_window(entries: Iterable[CalendarEntry], now: datetime, *, back: timedelta = FEED_WINDOW_BACK,

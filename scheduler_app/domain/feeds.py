@@ -36,19 +36,26 @@ from datetime import datetime, time
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from scheduler_app.domain.calendar import CalendarEntry, build_calendar, in_feed_window, uid
 from scheduler_app.domain.locks import insert_unless_present
 from scheduler_app.domain.mail import locale_of
+from scheduler_app.domain.meetings import calendar_entry as meeting_calendar_entry
 from scheduler_app.domain.tokens import MAX_TOKEN_LENGTH, hash_token
 from scheduler_app.extensions import db
 from scheduler_app.models import (
+    Alliance,
+    AllianceDelegate,
+    AllianceMeeting,
+    AllianceMember,
     Assignment,
     CalendarFeed,
     CareerDay,
     FeedKind,
+    InvitationReply,
     Membership,
     Offer,
     Organisation,
@@ -418,12 +425,51 @@ def _company_content(feed, ctx):
     return company.name, _("Career days and events of %(company)s", company=company.name), entries
 
 
+def _fixed_meetings(*where) -> list[AllianceMeeting]:
+    """Meetings whose date is fixed (the only ones a calendar can show), with what the entry shows."""
+    return list(db.session.scalars(
+        select(AllianceMeeting).join(Alliance, Alliance.id == AllianceMeeting.alliance_id)
+        .where(AllianceMeeting.chosen_candidate_id.is_not(None), *where).order_by(AllianceMeeting.id)
+        .options(joinedload(AllianceMeeting.chosen_candidate), joinedload(AllianceMeeting.alliance),
+                 joinedload(AllianceMeeting.venue))
+    ))
+
+
+def delegate_meeting_entry(meeting: AllianceMeeting, ctx: FeedContext, delegate_id: int) -> CalendarEntry:
+    """A meeting in a delegate's calendar, with the delegate's own reply."""
+    invitation = next((i for i in meeting.invitations if i.delegate_id == delegate_id), None)
+    note = None
+    if invitation is not None:
+        if invitation.substitutes:
+            note = _("You have sent %(name)s in your place.", name=invitation.substitutes[0].name)
+        elif invitation.reply is InvitationReply.accepted:
+            note = ngettext("You have accepted for %(num)d person.", "You have accepted for %(num)d people.",
+                            invitation.attendees)
+        elif invitation.reply is InvitationReply.declined:
+            note = _("You have declined.")
+        else:
+            note = _("You have not replied yet.")
+    return meeting_calendar_entry(meeting, ctx.uid_domain, note=note,
+                                  changed_at=invitation.replied_at if invitation is not None else None)
+
+
+def _delegate_content(feed, ctx):
+    delegate = db.session.get(AllianceDelegate, feed.delegate_id)
+    alliance = delegate.member.alliance
+    entries = _each(_fixed_meetings(AllianceMeeting.alliance_id == alliance.id),
+                    lambda meeting, ctx: delegate_meeting_entry(meeting, ctx, delegate.id), ctx)
+    return alliance.name, _("The meetings of %(alliance)s", alliance=alliance.name), entries
+
+
 def _coordinator_content(feed, ctx):
     user = db.session.get(User, feed.user_id)
     agencies = _coordinator_agency_ids(user)
     programmes = db.session.scalars(select(Programme.id).where(Programme.agency_id.in_(agencies))).all() if agencies else []
     entries = _each(_programme_days(programmes), lambda day, ctx: career_day_entry(
         day, ctx, url=f"{ctx.base_url}/coordinator/career-days/{day.id}"), ctx)
+    if agencies:
+        entries += _each(_fixed_meetings(Alliance.coordinating_agency_id.in_(agencies)), lambda meeting, ctx: meeting_calendar_entry(
+            meeting, ctx.uid_domain, url=f"{ctx.base_url}/coordinator/meetings/{meeting.id}"), ctx)
     return _("Coordination"), _("Everything of your agency"), entries
 
 
@@ -434,6 +480,7 @@ CONTENT: dict[FeedKind, Callable] = {
     FeedKind.student: _student_content,
     FeedKind.company: _company_content,
     FeedKind.coordinator: _coordinator_content,
+    FeedKind.delegate: _delegate_content,
 }
 
 
@@ -506,4 +553,13 @@ def feed_owners(organisation_id: int | None = None) -> list[FeedOwner]:
                                         f"{student.display_name} ({school_class.name}, {school.name})", day.name))
     for company in db.session.scalars(companies):
         owners.append(FeedOwner(FeedKind.company, company.id, company.name, company.name))
+    delegates = (select(AllianceDelegate).join(AllianceDelegate.member).join(AllianceMember.alliance)
+                 .order_by(AllianceDelegate.id))
+    if organisation is not None:
+        delegates = delegates.where((AllianceMember.organisation_id == organisation.id)
+                                    | (Alliance.coordinating_agency_id == organisation.id))
+    for delegate in db.session.scalars(delegates):
+        alliance = delegate.member.alliance
+        owners.append(FeedOwner(FeedKind.delegate, delegate.id, f"{delegate.name} ({delegate.member.organisation.name}, "
+                                f"{alliance.name})", alliance.name))
     return owners

@@ -16,14 +16,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from urllib.parse import urlsplit
 
 import holidays
 from sqlalchemy import func, or_, select, update
 
 from scheduler_app.domain import audit, date_rule, delegate_links
 from scheduler_app.domain.alliances import may_manage
-from scheduler_app.domain.calendar import CalendarEntry, build_calendar, uid
+from scheduler_app.domain.calendar import CalendarEntry, build_calendar, uid, uid_domain
 from scheduler_app.domain.dashboards import wall_clock
 from scheduler_app.domain.errors import N_, DomainError, NotAllowed
 from scheduler_app.domain.mail import Attachment, queue_mail
@@ -402,16 +401,26 @@ def send_poll(actor: User, meeting: AllianceMeeting, now: datetime, base_url: st
     return len(delegates)
 
 
+def calendar_entry(meeting: AllianceMeeting, domain: str, *, note: str | None = None, url: str | None = None,
+                   changed_at: datetime | None = None) -> CalendarEntry:
+    """The meeting (its date fixed) as a calendar entry, the same in mail attachments and feeds: the
+    agenda as description (``note`` after it, e.g. the delegate's reply), the place, the UID from its
+    key and the sequence that rises when the date or place changes."""
+    chosen = meeting.chosen_candidate
+    stamps = [meeting.updated_at, meeting.venue.updated_at if meeting.venue is not None else None, changed_at]
+    return CalendarEntry(
+        uid=uid("alliance-meeting", meeting.id, domain=domain),
+        summary=f"{meeting.title} ({meeting.alliance.name})", starts_at=chosen.starts_at, ends_at=chosen.ends_at,
+        last_modified=max(stamp for stamp in stamps if stamp is not None), sequence=meeting.sequence,
+        location=place_of(meeting) or None,
+        description="\n".join([*agenda_items(meeting), *([note] if note else [])]) or None, url=url,
+    )
+
+
 def calendar_attachment(meeting: AllianceMeeting, base_url: str) -> Attachment:
     """The meeting as an iCalendar entry (``METHOD:PUBLISH``) with the UID the calendar feeds use."""
-    chosen = meeting.chosen_candidate
-    entry = CalendarEntry(
-        uid=uid("alliance-meeting", meeting.id, domain=urlsplit(base_url).hostname or "localhost"),
-        summary=f"{meeting.title} ({meeting.alliance.name})", starts_at=chosen.starts_at, ends_at=chosen.ends_at,
-        last_modified=meeting.updated_at, sequence=meeting.sequence, location=place_of(meeting) or None,
-        description="\n".join(agenda_items(meeting)) or None,
-    )
-    body = build_calendar([entry], name=meeting.alliance.name, method="PUBLISH").decode("utf-8")
+    body = build_calendar([calendar_entry(meeting, uid_domain(base_url))], name=meeting.alliance.name,
+                          method="PUBLISH").decode("utf-8")
     return Attachment(f"alliance-meeting-{meeting.id}.ics", MAIL_CALENDAR_TYPE, body)
 
 

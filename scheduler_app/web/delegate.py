@@ -27,10 +27,11 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from scheduler_app.domain import meeting_replies, meetings
 from scheduler_app.domain.delegate_links import LinkAccess, LinkUnknown, open_link
-from scheduler_app.models import AllianceMeeting, PollAnswer
+from scheduler_app.models import AllianceMeeting, FeedKind, PollAnswer
 from scheduler_app.models_base import utc_now
 from scheduler_app.web.actions import commit_or_show
 from scheduler_app.web.coordinator.meetings import send_minutes_pdf
+from scheduler_app.web.feeds import links_for, renew_and_return
 from scheduler_app.web.forms import BoundedIntegerField
 from scheduler_app.web.templating import wallclock_span
 
@@ -87,8 +88,19 @@ def home(token: str):
     access = _access_or_404(token)
     now = utc_now()
     shown = meeting_replies.meetings_for(access)
-    return render_template("delegate/home.html", access=access, token=token, meetings=shown,
+    calendar = links_for(FeedKind.delegate, access.delegate.id, access.alliance.name) if access.delegate else None
+    return render_template("delegate/home.html", access=access, token=token, meetings=shown, calendar=calendar,
                            states={meeting.id: meetings.state_of(meeting, now) for meeting in shown})
+
+
+@bp.route("/<token>/calendar/renew", methods=["POST"])
+def renew_calendar(token: str):
+    """A delegate's calendar gets a new address (substitutes have no calendar of their own: their one
+    meeting comes with the invitation mail)."""
+    access = _access_or_404(token)
+    if access.delegate is None:
+        abort(404)
+    return renew_and_return(FeedKind.delegate, access.delegate.id, url_for("delegate.home", token=token, _anchor="calendar-heading"))
 
 
 def render_meeting(token: str, access: LinkAccess, meeting: AllianceMeeting, *, poll=None, reply_form=None,

@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timezone
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from scheduler_app.domain import feeds
+from scheduler_app.domain.calendar import uid_domain
 from scheduler_app.domain.classes import qr_svg
 from scheduler_app.extensions import db
 from scheduler_app.models import CalendarFeed, FeedKind, Programme
@@ -31,12 +32,9 @@ def token_key() -> str:
     return current_app.config.get("FEED_TOKEN_KEY") or current_app.config["SECRET_KEY"]
 
 
-def uid_domain() -> str:
-    return current_app.config.get("CALENDAR_UID_DOMAIN") or urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or "localhost"
-
-
 def context() -> feeds.FeedContext:
-    return feeds.FeedContext(now=utc_now(), base_url=current_app.config["PUBLIC_BASE_URL"].rstrip("/"), uid_domain=uid_domain())
+    base_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return feeds.FeedContext(now=utc_now(), base_url=base_url, uid_domain=uid_domain(base_url))
 
 
 @dataclass(frozen=True)

@@ -220,3 +220,38 @@ def test_every_parser_reads_a_feed_with_summer_and_winter_days_as_zoneinfo_does(
 
     for parser, starts in parse_with_every_parser(text).items():
         assert starts == expected, parser
+
+
+def test_the_delegate_feed_holds_the_alliances_fixed_meetings_with_the_delegates_own_reply(db_session):
+    from scheduler_app.models import InvitationReply, MeetingInvitation
+
+    alliance = factories.make_alliance(factories.make_organisation(factories.OrganisationKind.agency), name="Fachkräftebündnis")
+    member = factories.make_member(alliance, factories.make_organisation(factories.OrganisationKind.company, name="IHK"))
+    delegate = member.delegates[0]
+    fixed = factories.make_alliance_meeting(alliance, title="Frühjahrstreffen", candidates=[datetime(2027, 4, 13, 14)],
+                                            chosen=0, agenda="Fachkräftemonitor\nVerschiedenes")
+    factories.make_alliance_meeting(alliance, title="Noch in der Umfrage", candidates=[datetime(2027, 5, 4, 14)])
+    fixed.invitations.append(MeetingInvitation(organisation=member.organisation, delegate=delegate, name=delegate.name,
+                                               email=delegate.email, reply=InvitationReply.accepted, attendees=2,
+                                               replied_at=datetime(2027, 3, 30, 9)))
+    db.session.flush()
+
+    text = _text(FeedKind.delegate, delegate.id).replace("\r\n ", "")
+
+    assert _summaries(text) == ["Frühjahrstreffen (Fachkräftebündnis)"]
+    assert f"UID:alliance-meeting-{fixed.id}@bo.example" in text
+    assert "DESCRIPTION:Fachkräftemonitor\\nVerschiedenes\\nSie haben für 2 Personen zugesagt." in text
+    assert "LAST-MODIFIED:20270330T090000Z" in text  # the reply is the latest change (2027 > the rows made today)
+    assert "@" not in text.split("DESCRIPTION:")[1].split("\r\n")[0]  # no addresses of other delegates
+
+
+def test_a_meeting_has_the_same_uid_in_the_delegate_feed_and_in_the_invitation_mail(db_session):
+    from scheduler_app.domain.meetings import calendar_attachment
+
+    alliance = factories.make_alliance(factories.make_organisation(factories.OrganisationKind.agency))
+    member = factories.make_member(alliance)
+    meeting = factories.make_alliance_meeting(alliance, candidates=[datetime(2027, 4, 13, 14)], chosen=0)
+    attachment = calendar_attachment(meeting, "https://bo.example/")
+    feed = _text(FeedKind.delegate, member.delegates[0].id)
+    uid_line = f"UID:alliance-meeting-{meeting.id}@bo.example"
+    assert uid_line in attachment.text and uid_line in feed

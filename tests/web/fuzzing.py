@@ -79,7 +79,7 @@ ACTIONS = {
     "school.renew_class_calendar", "company.renew_calendar", "student.renew_calendar", "student.sign_out",
     "coordinator.member_required", "coordinator.remove_member", "coordinator.remove_delegate", "coordinator.delegate_link",
     "coordinator.withdraw_delegate_links", "coordinator.remove_candidate", "coordinator.send_poll", "coordinator.fix_date",
-    "coordinator.remind", "coordinator.record_attendance", "coordinator.plan_next",
+    "coordinator.remind", "coordinator.record_attendance", "coordinator.plan_next", "delegate.renew_calendar",
 }
 ROLES_WITHOUT_ACCOUNT = ("anonymous", "student")
 # actions without an id that a role without an account may take (never sent as that role)
@@ -96,6 +96,7 @@ URL_VALUES = {
     "feeds.programme_feed": {"name": ["Kalender", "\x00", "n" * 500]},
     **{f"delegate.{name}": {"token": ["{delegate_token}", "", "x" * 5000, "\x00abc", "%00"]}
        for name in ("home", "meeting", "answer_poll", "reply", "send_substitute", "minutes_pdf")},
+    "delegate.renew_calendar": {"token": ["", "x" * 5000, "\x00abc", "%00"]},  # never the world's link: it would act
 }
 SKIPPED = {"static"}
 

@@ -161,6 +161,7 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "student.renew_calendar": {"anonymous": 302, "coordinator": 302, "other_coordinator": 302, "school": 302, "company": 302},
     # calendar feeds (web/feeds.py): the token or the public programme id decides, not the session;
     # renewing is for the feed's owner (another school's or company's id → 404)
+    "delegate.renew_calendar": {"anonymous": 302, "coordinator": 302, "other_coordinator": 302, "school": 302, "company": 302},
     "feeds.private_feed": {"anonymous": 200, "coordinator": 200, "other_coordinator": 200, "school": 200, "company": 200},
     "feeds.programme_feed": {"anonymous": 200, "coordinator": 200, "other_coordinator": 200, "school": 200, "company": 200},
     "coordinator.renew_calendar": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 302, "school": 403, "company": 403},
@@ -185,6 +186,7 @@ URL_VALUES: dict[str, dict[str, str | int]] = {
     "coordinator.minutes_pdf": {"meeting_id": 2},
     **{f"delegate.{name}": {"token": "{delegate_token}"} for name in ("home", "meeting", "answer_poll", "reply", "send_substitute")},
     "delegate.minutes_pdf": {"token": "{delegate_token}", "meeting_id": 2},
+    "delegate.renew_calendar": {"token": "{delegate_token}"},
 }
 
 SKIPPED = {"static"}

@@ -159,3 +159,19 @@ def test_renewing_another_schools_calendar_is_404(app, client, auth, world):
         other_id = other.id
     auth.login("lehrkraft@example.org", PASSWORD)
     assert client.post(f"/school/{other_id}/calendar/renew").status_code == 404
+
+
+def test_a_delegate_finds_the_alliance_calendar_on_their_link_page_and_can_renew_it(app, client):
+    with app.app_context():
+        alliance = factories.make_alliance(factories.make_organisation(factories.OrganisationKind.agency), name="Bündnis")
+        member = factories.make_member(alliance)
+        factories.make_alliance_meeting(alliance, title="Treffen", candidates=[datetime(2027, 4, 13, 14)], chosen=0)
+        token = factories.make_link(member.delegates[0])
+        db.session.commit()
+    page = client.get(f"/delegate/{token}").text
+    url = _links(page)["https"].removeprefix("http://localhost")
+    feed = client.get(url)
+    assert feed.status_code == 200 and "Treffen (Bündnis)" in feed.text
+
+    assert client.post(f"/delegate/{token}/calendar/renew").status_code == 302
+    assert client.get(url).status_code == 404
