@@ -53,3 +53,37 @@ def test_feeds_list_of_an_unknown_organisation_prints_nothing(app, runner):
     _demo(app)
     result = runner.invoke(args=["feeds", "list", "--organisation", "99999"])
     assert result.exit_code == 0 and result.output == ""
+
+
+def test_every_kind_of_demo_feed_reads_the_same_in_every_parser_as_in_zoneinfo(app, runner):
+    """The demo's feeds as a calendar app gets them, read by icalendar, vobject, ical (and ical.js and
+    node-ical where Node is installed): every event at the instant zoneinfo gives its Berlin time."""
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from scheduler_app.models import FeedKind
+
+    from scheduler_app.domain import feeds
+    from scheduler_app.web.feeds import context
+    from tests.domain.test_calendar import parse_with_every_parser
+
+    _demo(app)
+    lines = _lines(runner.invoke(args=["feeds", "list"]).output)
+    client = app.test_client()
+    checked = set()
+    for kind, _owner, url in lines:
+        if kind in checked:
+            continue
+        path = url.removeprefix("http://localhost")
+        body = client.get(path).text
+        with app.test_request_context():
+            feed = feeds.find_by_token(path.split("/")[2]) if kind != "programme" else feeds.feed_for(
+                FeedKind.programme, int(path.split("/")[3]), "unused", datetime(2027, 1, 1))
+            entries = feeds.content(feed, context()).entries
+        if not entries:
+            continue
+        expected = {e.uid: e.starts_at.replace(tzinfo=ZoneInfo("Europe/Berlin")).astimezone(timezone.utc) for e in entries}
+        for parser, starts in parse_with_every_parser(body).items():
+            assert starts == expected, (kind, parser)
+        checked.add(kind)
+    assert {"programme", "school", "class", "student", "company", "coordinator", "delegate"} <= checked
