@@ -28,6 +28,7 @@ from typing import Callable
 
 import numpy as np
 
+from .budget import FALLBACK_SLACK, Budget
 from .colouring import balance, edge_colouring
 from .constraints import (Row, Unit, Universe, all_rows, pair_problem, violations)
 from .instance import (FORMAT_RESULT, Instance, InvalidInstance, Problem, parse_instance)
@@ -45,17 +46,13 @@ FULL_CPSAT_LIMIT = 15_000
 @dataclass
 class _Ctx:
     inst: Instance
-    deadline: float
-    t0: float
+    budget: Budget
     seed: int
     progress: Progress | None
 
     def report(self, phase: str, frac: float) -> None:
         if self.progress is not None:
             self.progress(phase, max(0.0, min(1.0, frac)))
-
-    def left(self) -> float:
-        return self.deadline - time.perf_counter()
 
 
 def _result(status: str, assignments=(), objective=None, bound=None, metrics_=None,
@@ -212,7 +209,9 @@ class _Model:
         self.cost = [cols.coef(u, sl) for (u, sl) in cols.pairs]
 
 
-def _solve_lp(model: _Model):
+def _solve_lp(model: _Model, wall: float):
+    """The LP over the model's columns (GLOP); ``None`` if it ran out of ``wall`` seconds,
+    ``"infeasible"`` if it has no solution."""
     from ortools.linear_solver import pywraplp
 
     solver = pywraplp.Solver.CreateSolver("GLOP")
@@ -241,8 +240,11 @@ def _solve_lp(model: _Model):
         if k:
             obj.SetCoefficient(x[c], float(k))
     obj.SetMinimization()
+    solver.SetTimeLimit(max(1, int(wall * 1000)))
     status = solver.Solve()
-    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+    if status == pywraplp.Solver.INFEASIBLE:
+        return "infeasible"
+    if status != pywraplp.Solver.OPTIMAL:
         return None
     xv = np.array([v.solution_value() for v in x])
     yv = {sl: v.solution_value() for sl, v in y.items()}
@@ -311,10 +313,27 @@ def _lagrangian(model: _Model, duals: np.ndarray, priced: dict[int, np.ndarray])
 
 
 # ---------------------------------------------------------------------------------------------
+@dataclass
+class _Found:
+    """What a search produced: an allocation (maybe not yet valid), a proven lower bound on the
+    objective, and -- when the search proved the instance infeasible -- the problems naming why."""
+
+    pairs: list | None = None
+    bound: int | None = None
+    infeasible: list[Problem] | None = None
+
+
 def solve(data_or_instance, *, time_limit_s: float | None = None, seed: int | None = None,
           progress: Progress | None = None) -> dict:
     """Solve an allocation instance (dict or :class:`Instance`); returns an allocation-result/1
-    dict. Prints nothing. Deterministic for the same instance and seed."""
+    dict. Prints nothing. Deterministic for the same instance and seed (unless
+    ``metrics.stopped_early``: the clock cut a phase short).
+
+    Never an invalid answer: the allocation is checked with :func:`check` before it is returned;
+    one that fails is repaired, or replaced by an exact CP-SAT model's answer. If neither gives a
+    valid allocation, the status is ``infeasible`` -- with the problem code ``infeasible`` or
+    ``impossible_lock`` when that is proven, and ``no_allocation_found`` (naming the rows still
+    violated) when the time ran out first."""
     t0 = time.perf_counter()
     if isinstance(data_or_instance, Instance):
         inst = data_or_instance
@@ -327,7 +346,7 @@ def solve(data_or_instance, *, time_limit_s: float | None = None, seed: int | No
         time_limit_s = inst.time_limit_s if inst.time_limit_s is not None else DEFAULT_TIME_LIMIT
     if seed is None:
         seed = inst.seed if inst.seed is not None else 0
-    ctx = _Ctx(inst, t0 + float(time_limit_s), t0, int(seed), progress)
+    ctx = _Ctx(inst, Budget(float(time_limit_s), t0), int(seed), progress)
     ctx.report("validate", 0.0)
     probs = lock_problems(inst)
     if probs:
@@ -337,17 +356,31 @@ def solve(data_or_instance, *, time_limit_s: float | None = None, seed: int | No
         from .flow import solve_uniform
 
         out = solve_uniform(inst, units, ctx)
+        found = _Found(*out) if out is not None else _Found()
     else:
-        out = _solve_general(inst, units, ctx)
-    if out is None:
-        return _result("infeasible", problems=[Problem(
-            "infeasible", "the locks cannot all hold together with the other hard constraints",
-            tuple(sorted({st.id for st in inst.students if st.locked_slots or st.locked_offers}))
-        )])
-    pairs, bound = out
-    if not _is_uniform(inst) and (bound is None or
-                                  evaluate(inst, pairs).total - bound > LNS_STOP_GAP * abs(bound)):
-        pairs = _improve(inst, pairs, bound, ctx, float(time_limit_s))
+        found = _solve_general(inst, units, ctx)
+    return _finish(inst, units, ctx, found)
+
+
+def _finish(inst: Instance, units: list[Unit], ctx: _Ctx, found: _Found) -> dict:
+    """Check the allocation; repair it or fall back to the exact model when it is not valid."""
+    from .check import check
+    from .fill import make_valid
+
+    if found.infeasible is not None:
+        return _result("infeasible", problems=found.infeasible)
+    bound = found.bound
+    pairs, left = make_valid(inst, found.pairs or [])
+    if left:
+        ctx.report("fill", 0.95)
+        exact = _exact_fallback(inst, units, ctx, pairs)
+        if exact.infeasible is not None:
+            return _result("infeasible", problems=exact.infeasible)
+        if exact.pairs is None:
+            return _no_allocation(inst, ctx, left)
+        pairs = exact.pairs
+        if exact.bound is not None:
+            bound = exact.bound if bound is None else max(bound, exact.bound)
     pairs = sorted(pairs, key=lambda p: (inst.student_by_id[p[0]].index,
                                          inst.round_index[inst.slot_by_id[p[1]].round]))
     obj = evaluate(inst, pairs).total
@@ -355,9 +388,88 @@ def solve(data_or_instance, *, time_limit_s: float | None = None, seed: int | No
     status = "optimal" if bound == obj else "feasible"
     m = metrics(inst, pairs, per_group=False)
     m.pop("students", None)
-    m["solve_seconds"] = round(time.perf_counter() - t0, 3)
+    if ctx.budget.stopped_early:
+        m["stopped_early"] = True
+    m["solve_seconds"] = round(ctx.budget.elapsed(), 3)
+    res = _result(status, pairs, obj, bound, m)
+    rep = check(inst, res)
+    if not rep.ok:  # cannot happen after make_valid / the exact model; never report it valid
+        return _no_allocation(inst, ctx, rep.violations)
     ctx.report("done", 1.0)
-    return _result(status, pairs, obj, bound, m)
+    return res
+
+
+def _no_allocation(inst: Instance, ctx: _Ctx, left) -> dict:
+    """No valid allocation within the time limit, and none proven impossible either: the spec has
+    no status for "unknown", so the answer is ``infeasible`` with a problem that says so."""
+    rows = "; ".join(f"constraint {v.constraint} [{v.code}] {v.message}" for v in left[:5])
+    more = f" (and {len(left) - 5} more)" if len(left) > 5 else ""
+    ids = tuple(dict.fromkeys(i for v in left for i in v.ids))
+    m = {"stopped_early": True, "solve_seconds": round(ctx.budget.elapsed(), 3)}
+    ctx.report("done", 1.0)
+    return _result("infeasible", metrics_=m, problems=[Problem(
+        "no_allocation_found", "no valid allocation was found within the time limit; it was "
+        f"not proven impossible. The best attempt still violates: {rows}{more}", ids)])
+
+
+def _lock_culprits(inst: Instance, rows) -> list[Problem]:
+    """Problems naming the locks of an infeasibility core (all locks if the core is unknown)."""
+    if rows:
+        return [Problem("infeasible", f"the locks cannot all hold together with the other hard "
+                        f"constraints: {', '.join(r.ids[0] + ' -> ' + r.ids[1] for r in rows)}",
+                        tuple(dict.fromkeys(i for r in rows for i in r.ids)))]
+    return [Problem("infeasible", "the locks cannot all hold together with the other hard "
+                    "constraints", tuple(sorted({st.id for st in inst.students
+                                                 if st.locked_slots or st.locked_offers})))]
+
+
+#: the exact fallback model enumerates every allowed (unit, slot) pair up to this many
+EXACT_FALLBACK_MAX_PAIRS = 400_000
+
+
+def _exact_fallback(inst: Instance, units: list[Unit], ctx: _Ctx, pairs) -> _Found:
+    """CP-SAT over every allowed (unit, slot) column, from ``pairs`` as a hint, in the time that
+    is left (plus the spec's 10 %). With every column present, infeasible is a proof; on very
+    large days the columns are cut to ranked, locked and previous ones plus the hint's, so
+    infeasibility is then only "no allocation found"."""
+    from .exact import solve_columns
+
+    elig = _eligible_matrix(inst, units)
+    complete = int(elig.sum()) <= EXACT_FALLBACK_MAX_PAIRS
+    cols = _candidate_columns(inst, units, elig, unranked=complete)
+    for s, l in pairs:  # the hint's pairs (unranked ones included) are columns too
+        u = _unit_of_student(units)[inst.student_by_id[s].index]
+        sl = inst.slot_by_id[l].index
+        if elig[u, sl]:
+            cols.add(u, sl)
+    model = _Model(inst, cols)
+    values = _values_of(inst, units, model, pairs)
+    wall = max(0.05, ctx.budget.left(hard=True) - 0.05)
+    out = solve_columns(model, ctx, values=values, free=np.ones(len(model.cost), dtype=bool),
+                        dtime=ctx.budget.dtime(0.1 + FALLBACK_SLACK), wall=wall)
+    if out.status == "infeasible":
+        return _Found(infeasible=_lock_culprits(inst, out.culprits)) if complete else _Found()
+    if out.status == "unknown":
+        return _Found()
+    counts = {model.cols.pairs[c]: int(v) for c, v in enumerate(out.values) if v > 0}
+    return _Found(disaggregate(inst, units, counts),
+                  out.bound + _const(inst) if complete and out.bound is not None else None)
+
+
+def _unit_of_student(units: list[Unit]) -> dict[int, int]:
+    return {s: u.index for u in units for s in u.members}
+
+
+def _values_of(inst: Instance, units: list[Unit], model: _Model, pairs) -> np.ndarray:
+    """Column values (per unit and slot counts) of an allocation given by ids; pairs without a
+    column are left out."""
+    uos = _unit_of_student(units)
+    val = np.zeros(len(model.cost), dtype=np.int64)
+    for s, l in pairs:
+        c = model.cols.index.get((uos[inst.student_by_id[s].index], inst.slot_by_id[l].index))
+        if c is not None:
+            val[c] += 1
+    return val
 
 
 #: share of the time limit kept for the LNS improvement phase
@@ -366,19 +478,26 @@ LNS_SHARE = 0.35
 LNS_STOP_GAP = 0.0005
 
 
-def _improve(inst: Instance, pairs, bound, ctx: _Ctx, time_limit: float):
+def _improve(inst: Instance, pairs, bound, ctx: _Ctx):
     from .lns import improve
 
     # the number of steps follows from the time limit alone (determinism); the wall clock is only
-    # a safety net
-    # (a step with a few thousand columns needs ~0.3 deterministic s to beat its hint; about
-    # 2x that in wall time including the model build)
+    # a safety net (a step with a few thousand columns needs ~0.3 deterministic s to beat its
+    # hint; about 2x that in wall time including the model build)
     step_dtime = 0.3
-    steps = int(LNS_SHARE * time_limit / (step_dtime * 2.0))
+    steps = int(LNS_SHARE * ctx.budget.limit / (step_dtime * 2.0))
     ctx.report("improve", 0.92)
-    return improve(inst, pairs, seed=ctx.seed, steps=steps, step_dtime=step_dtime, size=60,
-                   wall_deadline=ctx.deadline - 0.1, bound=bound,
-                   objective=evaluate(inst, pairs).total, stop_gap=LNS_STOP_GAP)
+    out, cut = improve(inst, pairs, seed=ctx.seed, steps=steps, step_dtime=step_dtime, size=60,
+                       wall_deadline=ctx.budget.deadline - _reserve(inst, ctx), bound=bound,
+                       objective=evaluate(inst, pairs).total, stop_gap=LNS_STOP_GAP)
+    if cut:
+        ctx.budget.stopped_early = True
+    return out
+
+
+def _reserve(inst: Instance, ctx: _Ctx) -> float:
+    """Seconds kept back at the end for checking (and, if needed, repairing) the answer."""
+    return min(0.1 * ctx.budget.limit, 0.02 + 2e-5 * (len(inst.students) + len(inst.slots)))
 
 
 def _is_uniform(inst: Instance) -> bool:
@@ -403,79 +522,143 @@ def _is_uniform(inst: Instance) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-def _solve_general(inst: Instance, units: list[Unit], ctx: _Ctx):
-    elig = _eligible_matrix(inst, units)
+def _candidate_columns(inst: Instance, units: list[Unit], elig: np.ndarray, *,
+                       unranked: bool) -> "_Columns":
+    """Ranked pairs, previous pairs, locked slots and every slot of a locked offer (a lock row
+    needs its columns even when the offer is unranked); every other allowed pair if
+    ``unranked``."""
     ranked = _ranked_mask(inst, units) & elig
-    unranked = elig & ~ranked
     cols = _Columns(inst, units)
     for u, sl in zip(*np.nonzero(ranked)):
         cols.add(int(u), int(sl))
-    # previous pairs are always candidates
+    uos = _unit_of_student(units)
     for (si, sl) in cols.prev:
-        st = inst.students[si]
-        for unit in units:
-            if unit.members == (si,):
-                if elig[unit.index, sl]:
-                    cols.add(unit.index, sl)
-    enumerate_all = int(unranked.sum()) + len(cols.pairs) <= ENUMERATE_LIMIT
-    if enumerate_all:
-        for u, sl in zip(*np.nonzero(unranked)):
+        if elig[uos[si], sl]:
+            cols.add(uos[si], sl)
+    for unit in units:
+        st = unit.student
+        lock_slots = [inst.slot_by_id[sid].index for sid in st.locked_slots]
+        for oid in st.locked_offers:
+            lock_slots.extend(inst.slots_of_offer[inst.offer_by_id[oid].index])
+        for sl in lock_slots:
+            if elig[unit.index, sl]:
+                cols.add(unit.index, sl)
+    if unranked:
+        for u, sl in zip(*np.nonzero(elig & ~ranked)):
             cols.add(int(u), int(sl))
-    ctx.report("lp", 0.05)
-    const = _const(inst)
-    if enumerate_all or inst.costs.unranked_cost is None:
-        model = _Model(inst, cols)
-        lp = _solve_lp(model)
-        if lp is None:
-            return None
-        xv, yv, duals, lpval = lp
-        lag, _ = _lagrangian(model, duals, {})
-        bound = math.ceil(lag + const - 1e-7 * abs(lag) - 1e-6)
-        free_units = None
-        full = len(cols.pairs) <= FULL_CPSAT_LIMIT
-    else:
-        full = False
-        n_ranked = len(cols.pairs)
-        model = _Model(inst, cols, skip_trivial=False)
-        lp = _solve_pooled_lp(inst, model, unranked)
-        if lp is None:
-            return None
-        xv, yv, zv, lpval, pool_used = lp
-        bound = math.ceil(lpval + const - 1e-7 * abs(lpval) - 1e-6)
-        # units that use unranked seats in the LP get unranked columns in slots with spare seats
-        free_units = set()
-        rounded = np.rint(xv)
-        frac = np.abs(xv - rounded) > EPS_LP
-        free_units |= set(np.asarray(model.uni.col_unit)[frac].tolist())
-        fixed_load = np.zeros(len(inst.slots))
-        fixed = ~np.isin(np.asarray(model.uni.col_unit), list(free_units))
-        np.add.at(fixed_load, np.asarray(model.uni.col_slot)[fixed], rounded[fixed])
-        spare = np.array([s.capacity for s in inst.slots]) - fixed_load
-        slot_round = np.array([s.round_index for s in inst.slots])
-        order = np.lexsort((np.arange(len(inst.slots)), -spare))
-        for u in sorted(free_units):
-            row = unranked[u] & (spare > 0)
-            per_round = defaultdict(int)
-            for sl in np.nonzero(row & (pool_used[u] > EPS_LP))[0]:
-                cols.add(u, int(sl))
-        model = _Model(inst, cols)
-        xv = np.concatenate([xv, np.zeros(len(cols.pairs) - n_ranked)])
-    ctx.report("integer", 0.4)
+    return cols
+
+
+def _solve_general(inst: Instance, units: list[Unit], ctx: _Ctx) -> _Found:
+    from .fill import fill_missing, make_valid, top_up_min_size
     from .integer import integer_phase
 
-    lp_part = bound - const if free_units is None else None
-    pairs_units, cp_bound = integer_phase(inst, model, xv, yv, lp_part, ctx,
-                                          full=full,
-                                          free_units=free_units)
-    if pairs_units is None:
-        return None
-    if cp_bound is not None:
-        bound = max(bound, cp_bound + const)
-    pairs = disaggregate(inst, units, pairs_units)
-    from .fill import fill_missing, repair, top_up_min_size
+    budget = ctx.budget
+    reserve = _reserve(inst, ctx)
+    elig = _eligible_matrix(inst, units)
+    n_pairs = int(elig.sum())
+    enumerate_all = n_pairs <= ENUMERATE_LIMIT or inst.costs.unranked_cost is None
+    cols = _candidate_columns(inst, units, elig, unranked=enumerate_all)
+    ctx.report("lp", 0.05)
+    const = _const(inst)
+    lp_wall = budget.share(0.5, reserve)
+    if enumerate_all:
+        model = _Model(inst, cols)
+        lp = _solve_lp(model, lp_wall)
+        whole = n_pairs <= WHOLE_MODEL_MAX_PAIRS
+        if lp == "infeasible":  # a relaxation over every allowed column: a proof
+            return _exact_infeasibility(inst, units, ctx, model) if whole else \
+                _Found(infeasible=_lock_culprits(inst, []))
+        free_units = None
+    else:
+        whole = False
+        n_ranked = len(cols.pairs)
+        model = _Model(inst, cols, skip_trivial=False)
+        lp = _solve_pooled_lp(inst, model, elig & ~_ranked_mask(inst, units), lp_wall)
+        if lp == "infeasible":
+            return _Found(infeasible=_lock_culprits(inst, []))
+    bound = None
+    if lp is None:  # the LP ran out of time: start from the fill flow
+        budget.stopped_early = True
+        pairs = fill_missing(inst, [])
+    else:
+        if enumerate_all:
+            xv, yv, duals, lpval = lp
+            lag, _ = _lagrangian(model, duals, {})
+            bound = math.ceil(lag + const - 1e-7 * abs(lag) - 1e-6)
+        else:
+            xv, yv, zv, lpval, pool_used = lp
+            bound = math.ceil(lpval + const - 1e-7 * abs(lpval) - 1e-6)
+            # units that use unranked seats in the LP get unranked columns where the LP put them
+            rounded = np.rint(xv)
+            frac = np.abs(xv - rounded) > EPS_LP
+            col_unit = np.asarray(model.uni.col_unit, dtype=np.int64)
+            free_units = set(col_unit[frac].tolist())
+            fixed_load = np.zeros(len(inst.slots))
+            fixed = ~np.isin(col_unit, list(free_units))
+            np.add.at(fixed_load, np.asarray(model.uni.col_slot, dtype=np.int64)[fixed],
+                      rounded[fixed])
+            spare = np.array([s.capacity for s in inst.slots]) - fixed_load
+            unranked = elig & ~_ranked_mask(inst, units)
+            for u in sorted(free_units):
+                for sl in np.nonzero(unranked[u] & (spare > 0) & (pool_used[u] > EPS_LP))[0]:
+                    cols.add(u, int(sl))
+            model = _Model(inst, cols)
+            xv = np.concatenate([xv, np.zeros(len(cols.pairs) - n_ranked)])
+        ctx.report("integer", 0.4)
+        share = 0.15 if whole else 0.3
+        counts, _, _ = integer_phase(
+            inst, model, xv, yv, bound - const, ctx, full=False, free_units=free_units,
+            dtime=budget.dtime(share), wall=budget.share(0.5 if whole else 0.6, reserve))
+        pairs = disaggregate(inst, units, counts)
+        pairs = fill_missing(inst, top_up_min_size(inst, pairs))
+    ctx.report("fill", 0.6)
+    pairs, left = make_valid(inst, pairs)
+    if whole:
+        return _whole_model(inst, units, ctx, model, pairs if not left else None, bound)
+    if not left and (bound is None or evaluate(inst, pairs).total - bound >
+                     LNS_STOP_GAP * abs(bound)):
+        pairs = _improve(inst, pairs, bound, ctx)
+    return _Found(pairs, bound)
 
-    ctx.report("fill", 0.9)
-    return repair(inst, fill_missing(inst, top_up_min_size(inst, pairs))), bound
+
+#: below this many allowed (unit, slot) pairs, CP-SAT searches the whole model after the
+#: decomposition (chosen by `python -m benchmarks.allocation --suite switch`)
+WHOLE_MODEL_MAX_PAIRS = 60_000
+
+
+def _whole_model(inst: Instance, units: list[Unit], ctx: _Ctx, model: _Model, pairs,
+                 bound: int | None) -> _Found:
+    """CP-SAT on every allowed column, from the decomposition's valid allocation as a complete
+    hint and with the LP bound as a cut, in the time that is left. Its bound is proven (the
+    model is the whole problem), and infeasible is a proof."""
+    from .exact import solve_columns
+
+    ctx.report("integer", 0.7)
+    const = _const(inst)
+    values = _values_of(inst, units, model, pairs or [])
+    reserve = _reserve(inst, ctx)
+    out = solve_columns(model, ctx, values=values, free=np.ones(len(model.cost), dtype=bool),
+                        dtime=ctx.budget.dtime(0.7), wall=ctx.budget.share(1.0, reserve),
+                        lower_bound=None if bound is None else bound - const)
+    if out.status == "infeasible":
+        return _Found(infeasible=_lock_culprits(inst, out.culprits))
+    if out.status == "unknown":
+        return _Found(pairs, bound)
+    counts = {model.cols.pairs[c]: int(v) for c, v in enumerate(out.values) if v > 0}
+    cp_bound = out.bound + const
+    return _Found(disaggregate(inst, units, counts),
+                  cp_bound if bound is None else max(bound, cp_bound))
+
+
+def _exact_infeasibility(inst, units, ctx, model) -> _Found:
+    """The LP over every column is infeasible: name the locks of a CP-SAT infeasibility core."""
+    from .exact import solve_columns
+
+    out = solve_columns(model, ctx, values=np.zeros(len(model.cost), dtype=np.int64),
+                        free=np.ones(len(model.cost), dtype=bool),
+                        dtime=ctx.budget.dtime(0.2), wall=ctx.budget.share(0.5))
+    return _Found(infeasible=_lock_culprits(inst, out.culprits))
 
 
 EPS_LP = 1e-6
@@ -507,7 +690,7 @@ def _quiet_stdout():
         os.close(fd)
 
 
-def _solve_pooled_lp(inst: Instance, model: _Model, unranked: np.ndarray):
+def _solve_pooled_lp(inst: Instance, model: _Model, unranked: np.ndarray, wall: float):
     """LP relaxation in which unranked seats are pooled: z[u, r] = unranked seats unit u takes
     in round r, p[g, l] = unranked seats of grade group g in slot l, with sum_l p[g, l] (l in
     round r) = sum_{u in g} z[u, r]. Every allocation maps to a feasible point (it only forgets
@@ -629,8 +812,11 @@ def _solve_pooled_lp(inst: Instance, model: _Model, unranked: np.ndarray):
     for v in z.values():
         obj.SetCoefficient(v, zc)
     obj.SetMinimization()
+    solver.SetTimeLimit(max(1, int(wall * 1000)))
     with _quiet_stdout():  # HiGHS prints a banner on file descriptor 1 (the CLI's JSON)
         status = solver.Solve()
+    if status == pywraplp.Solver.INFEASIBLE:
+        return "infeasible"
     if status != pywraplp.Solver.OPTIMAL:
         return None
     xv = np.array([v.solution_value() for v in x])

@@ -25,6 +25,7 @@ from .instance import Instance
 def improve(inst: Instance, pairs: list[tuple[str, str]], *, seed: int, steps: int,
             step_dtime: float, size: int, wall_deadline: float, bound: int | None = None,
             objective=None, stop_gap: float = 0.0):
+    """Returns (pairs, cut): ``cut`` is True when the clock stopped the steps early."""
     from ortools.sat.python import cp_model
 
     S, L = inst.students, inst.slots
@@ -80,10 +81,12 @@ def improve(inst: Instance, pairs: list[tuple[str, str]], *, seed: int, steps: i
     rng = random.Random(f"lns/{seed}")
     movable = [i for i in range(nst) if free_ok[i]]
     if not movable:
-        return pairs
+        return pairs, False
     gain = 0
+    cut = False
     for step in range(steps):
         if time.perf_counter() > wall_deadline:
+            cut = True
             break
         if bound is not None and objective is not None and \
                 objective - gain - bound <= stop_gap * abs(bound):
@@ -188,8 +191,12 @@ def improve(inst: Instance, pairs: list[tuple[str, str]], *, seed: int, steps: i
         p.random_seed = seed + step
         p.num_workers = 1
         p.max_deterministic_time = step_dtime
-        p.max_time_in_seconds = max(1.0, 5 * step_dtime)
+        p.max_time_in_seconds = max(0.01, wall_deadline - time.perf_counter())
         st_ = solver.Solve(m)
+        if st_ in (cp_model.FEASIBLE, cp_model.UNKNOWN) and \
+                solver.ResponseProto().deterministic_time < \
+                0.98 * step_dtime:
+            cut = True  # the clock, not the deterministic limit, ended this step
         if st_ not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             continue
         new_obj = int(round(solver.ObjectiveValue()))
@@ -214,4 +221,4 @@ def improve(inst: Instance, pairs: list[tuple[str, str]], *, seed: int, steps: i
     for i in range(nst):
         if free_ok[i]:
             out.extend((S[i].id, L[sl].id) for sl in sorted(cur[i]))
-    return out
+    return out, cut

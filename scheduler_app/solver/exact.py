@@ -1,0 +1,118 @@
+"""CP-SAT over the constraint rows of a column set (see :mod:`.constraints`).
+
+One builder serves the integer phase (some columns fixed, the rest free), the whole-model search
+on small and mid-size days (every column free, the engine's allocation as a complete hint, the LP
+bound as a cut) and the exact fallback that makes an answer valid when repairing it failed. Locks
+are enforced through assumption literals, so an infeasible model names the locks that clash.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine import _Ctx, _Model
+
+_LOCK_CODES = ("locked_slot_not_attended", "locked_offer_not_attended")
+
+
+@dataclass
+class SatOutcome:
+    status: str            # "optimal", "feasible", "infeasible" or "unknown" (no solution in time)
+    values: np.ndarray     # column values (the hint when no solution was found)
+    bound: int | None      # proven lower bound on sum(cost * x) over the free columns + fixed cost
+    culprits: list         # lock rows in an infeasibility core (when infeasible)
+
+
+def solve_columns(model: "_Model", ctx: "_Ctx", *, values: np.ndarray, free: np.ndarray,
+                  dtime: float, wall: float, lower_bound: float | None = None) -> SatOutcome:
+    """CP-SAT over the ``free`` columns of ``model`` with the others fixed to ``values``.
+
+    ``values`` (integers, one per column) is the complete hint. ``lower_bound``, if given, is a
+    proven lower bound on ``sum(cost * x)`` over *all* columns of any valid allocation (the LP); it
+    becomes the cut ``obj >= lower_bound - fixed cost``, valid whatever the column set, so CP-SAT
+    can stop as soon as it reaches it."""
+    from ortools.sat.python import cp_model
+
+    inst = model.inst
+    ncol = len(model.cost)
+    val = np.asarray(values, dtype=np.int64).copy()
+    m = cp_model.CpModel()
+    var: dict[int, object] = {}
+    for c in np.nonzero(free)[0].tolist():
+        ub = int(model.ubs[c])
+        v = m.NewBoolVar("") if ub == 1 else m.NewIntVar(0, ub, "")
+        var[c] = v
+        m.AddHint(v, int(min(max(val[c], 0), ub)))
+    slot_of = model.uni.col_slot
+    load = np.zeros(len(inst.slots), dtype=np.int64)
+    if ncol:
+        np.add.at(load, np.asarray(slot_of, dtype=np.int64), val)
+    free_slots = {slot_of[c] for c in var}
+    yvar = {}
+    for sl in model.open_slots:
+        if sl in free_slots:
+            yvar[sl] = m.NewBoolVar("")
+            m.AddHint(yvar[sl], 1 if load[sl] > 0 else 0)
+    lock_lits: list[tuple[object, object]] = []
+    infeasible_fixed: list = []
+    for r in model.rows:
+        const = 0
+        terms = []
+        for c in r.cols:
+            if c in var:
+                terms.append(var[c])
+            else:
+                const += int(val[c])
+        open_const = 0
+        if r.open_slot is not None:
+            if r.open_slot in yvar:
+                terms.append(r.open_coef * yvar[r.open_slot])
+            else:
+                open_const = r.open_coef * (1 if load[r.open_slot] > 0 else 0)
+        if not terms:
+            total = const + open_const
+            if (r.hi is not None and total > r.hi) or (r.lo is not None and total < r.lo):
+                infeasible_fixed.append(r)
+            continue
+        expr = sum(terms)
+        if r.hi is not None:
+            m.Add(expr <= r.hi - const - open_const)
+        if r.lo is not None:
+            ct = m.Add(expr >= r.lo - const - open_const)
+            if r.code in _LOCK_CODES:
+                lit = m.NewBoolVar("")
+                ct.OnlyEnforceIf(lit)
+                lock_lits.append((lit, r))
+    fixed_cost = int(sum(model.cost[c] * int(val[c]) for c in range(ncol) if c not in var))
+    if infeasible_fixed:
+        return SatOutcome("infeasible", val, None, [r for r in infeasible_fixed
+                                                    if r.code in _LOCK_CODES])
+    if not var:
+        return SatOutcome("optimal", val, fixed_cost, [])
+    obj = sum(int(model.cost[c]) * v for c, v in var.items() if model.cost[c])
+    m.Minimize(obj)
+    if lower_bound is not None:
+        m.Add(obj >= math.ceil(lower_bound - fixed_cost - 1e-6))
+    if lock_lits:
+        m.AddAssumptions([lit for lit, _ in lock_lits])
+    solver = cp_model.CpSolver()
+    ctx.budget.sat(solver, ctx.seed, dtime, wall)
+    status = solver.Solve(m)
+    ctx.budget.note_cut(solver, dtime)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        for c, v in var.items():
+            val[c] = solver.Value(v)
+        if status == cp_model.OPTIMAL:
+            bound = int(round(solver.ObjectiveValue())) + fixed_cost
+        else:
+            bound = math.ceil(solver.BestObjectiveBound() - 1e-6) + fixed_cost
+        return SatOutcome("optimal" if status == cp_model.OPTIMAL else "feasible", val, bound, [])
+    if status == cp_model.INFEASIBLE:
+        core = set(solver.SufficientAssumptionsForInfeasibility()) if lock_lits else set()
+        culprits = [r for lit, r in lock_lits if lit.Index() in core]
+        return SatOutcome("infeasible", val, None, culprits)
+    return SatOutcome("unknown", val, None, [])
