@@ -44,26 +44,34 @@ class Budget:
         """Wall seconds for a phase: ``fraction`` of what is left after ``reserve``."""
         return max(0.0, (self.left() - reserve) * fraction)
 
+    def until(self, fraction: float, reserve: float = 0.0) -> float:
+        """The clock time by which a phase that starts now must end (see :meth:`share`); a phase
+        checks it right before its solver runs, so building the model counts too."""
+        return time.perf_counter() + self.share(fraction, reserve)
+
+    @staticmethod
+    def seconds_to(until: float) -> float:
+        return until - time.perf_counter()
+
     def dtime(self, fraction_of_limit: float) -> float:
         """Deterministic CP-SAT time for a phase planned to take ``fraction_of_limit`` of the
         limit: depends on the limit alone, so it is the same in every run."""
         return max(0.05, fraction_of_limit * self.limit / WALL_PER_DTIME)
 
-    def sat(self, solver, seed: int, dtime: float, wall: float) -> None:
+    def sat(self, solver, seed: int, dtime: float, until: float) -> None:
         """Single-threaded, seeded, limited by ``dtime`` deterministic seconds and, as a cap,
-        by ``wall`` seconds of the clock."""
+        by the clock time ``until``."""
         p = solver.parameters
         p.random_seed = seed
         p.num_workers = 1
         p.max_deterministic_time = max(0.01, dtime)
-        p.max_time_in_seconds = max(0.01, wall)
+        p.max_time_in_seconds = max(0.01, until - time.perf_counter())
         p.log_search_progress = False
 
-    def note_cut(self, solver, dtime: float) -> None:
+    def note_cut(self, solver, status, dtime: float) -> None:
         """Record whether CP-SAT stopped on the wall clock before its deterministic limit."""
-        r = solver.ResponseProto()
         from ortools.sat.python import cp_model
 
-        if r.status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) and \
-                r.deterministic_time < 0.98 * dtime:
+        if status in (cp_model.FEASIBLE, cp_model.UNKNOWN) and \
+                solver.deterministic_time < 0.98 * dtime:
             self.stopped_early = True

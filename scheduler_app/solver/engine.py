@@ -17,10 +17,7 @@ Pipeline (see the package docstring for the overview):
 """
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -30,8 +27,11 @@ import numpy as np
 
 from .budget import FALLBACK_SLACK, Budget
 from .colouring import balance, edge_colouring
-from .constraints import (Row, Unit, Universe, all_rows, pair_problem, violations)
-from .instance import (FORMAT_RESULT, Instance, InvalidInstance, Problem, parse_instance)
+from .columns import (Model, build_units, candidate_columns, constant_part, eligible_matrix,
+                      ranked_mask, unit_of_student)
+from .constraints import Unit, pair_problem, violations
+from .instance import FORMAT_RESULT, Instance, InvalidInstance, Problem, parse_instance
+from .lp import solve_lp, solve_pooled_lp
 from .objective import evaluate, metrics
 
 Progress = Callable[[str, float], None]
@@ -39,8 +39,6 @@ Progress = Callable[[str, float], None]
 DEFAULT_TIME_LIMIT = 60
 #: enumerate every unranked column when units x eligible slots stays below this
 ENUMERATE_LIMIT = 60_000
-#: solve the whole model with CP-SAT (not just the fractional rest) below this many columns
-FULL_CPSAT_LIMIT = 15_000
 
 
 @dataclass
@@ -104,212 +102,6 @@ def lock_problems(inst: Instance) -> list[Problem]:
                              f"{v.constraint}: {v.message} (locks: {', '.join(locks)})",
                              tuple(dict.fromkeys(v.ids + tuple(students)))))
     return probs
-
-
-def build_units(inst: Instance) -> list[Unit]:
-    """Aggregate students with identical profiles (no locks, no previous pairs)."""
-    prev_students = {s for s, _ in inst.previous} if inst.costs.change_cost > 0 else set()
-    groups: dict[tuple, list[int]] = {}
-    order: list[tuple] = []
-    for st in inst.students:
-        if st.locked_slots or st.locked_offers or st.id in prev_students:
-            key = ("single", st.index)
-        else:
-            key = ("agg", st.rounds, st.grade, tuple(sorted(st.preferences.items())),
-                   st.excluded, inst.target(st))
-        if key not in groups:
-            groups[key] = []
-            order.append(key)
-        groups[key].append(st.index)
-    return [Unit(i, inst.students[groups[k][0]], tuple(groups[k])) for i, k in enumerate(order)]
-
-
-class _Columns:
-    """Candidate columns: (unit, slot) with objective coefficient and upper bound."""
-
-    def __init__(self, inst: Instance, units: list[Unit]):
-        self.inst = inst
-        self.units = units
-        prev = inst.previous_count()
-        self.prev: dict[tuple[int, int], int] = {}
-        for (s, l), n in prev.items():
-            st, sl = inst.student_by_id.get(s), inst.slot_by_id.get(l)
-            if st is not None and sl is not None:
-                self.prev[(st.index, sl.index)] = n
-        self.pairs: list[tuple[int, int]] = []
-        self.index: dict[tuple[int, int], int] = {}
-
-    def coef(self, u: int, sl: int) -> int:
-        inst = self.inst
-        unit = self.units[u]
-        slot = inst.slots[sl]
-        c = inst.cost(unit.student, slot.offer)
-        c = (c or 0) - inst.costs.missing_cost
-        if unit.multiplicity == 1:
-            c -= inst.costs.change_cost * self.prev.get((unit.student.index, sl), 0)
-        return c
-
-    def add(self, u: int, sl: int) -> None:
-        if (u, sl) not in self.index:
-            self.index[(u, sl)] = len(self.pairs)
-            self.pairs.append((u, sl))
-
-    def ub(self, col: int) -> int:
-        u, sl = self.pairs[col]
-        return min(self.units[u].multiplicity, self.inst.slots[sl].capacity)
-
-
-def _eligible_matrix(inst: Instance, units: list[Unit]) -> np.ndarray:
-    """Boolean units x slots: the pair rules (constraints 1 and 6) hold. Vectorised over slots
-    but decided by the pair-rule functions on one representative per distinct profile."""
-    n, k = len(units), len(inst.slots)
-    mat = np.zeros((n, k), dtype=bool)
-    cache: dict[tuple, np.ndarray] = {}
-    for unit in units:
-        st = unit.student
-        # the pair rules read presence, grade, exclusions, and the ranked set only when
-        # unranked offers are forbidden
-        key = (st.rounds, st.grade, st.excluded,
-               frozenset(st.preferences) if inst.costs.unranked_cost is None else None)
-        row = cache.get(key)
-        if row is None:
-            row = np.fromiter((pair_problem(inst, st, sl) is None for sl in inst.slots),
-                              dtype=bool, count=k)
-            cache[key] = row
-        mat[unit.index] = row
-    return mat
-
-
-def _ranked_mask(inst: Instance, units: list[Unit]) -> np.ndarray:
-    mat = np.zeros((len(units), len(inst.slots)), dtype=bool)
-    for unit in units:
-        for oid in unit.student.preferences:
-            for sl in inst.slots_of_offer[inst.offer_by_id[oid].index]:
-                mat[unit.index, sl] = True
-    return mat
-
-
-# ---------------------------------------------------------------------------------------------
-class _Model:
-    """Rows over a column set, from the constraint definitions."""
-
-    def __init__(self, inst: Instance, cols: _Columns, skip_trivial: bool = True):
-        self.inst = inst
-        self.cols = cols
-        self.uni = Universe.build(cols.units, cols.pairs)
-        self.rows: list[Row] = []
-        ub = [cols.ub(c) for c in range(len(cols.pairs))]
-        self.ubs = ub
-        for row in all_rows(inst, self.uni):
-            if skip_trivial and row.hi is not None and row.open_slot is None and row.lo is None:
-                if sum(ub[c] for c in row.cols) <= row.hi:
-                    continue  # never binding
-            self.rows.append(row)
-        self.open_slots = sorted({r.open_slot for r in self.rows if r.open_slot is not None})
-        self.cost = [cols.coef(u, sl) for (u, sl) in cols.pairs]
-
-
-def _solve_lp(model: _Model, wall: float):
-    """The LP over the model's columns (GLOP); ``None`` if it ran out of ``wall`` seconds,
-    ``"infeasible"`` if it has no solution."""
-    from ortools.linear_solver import pywraplp
-
-    solver = pywraplp.Solver.CreateSolver("GLOP")
-    # integer costs with many ties make the LP very degenerate: dual simplex with perturbed
-    # costs is 10-30x faster than the defaults here
-    solver.SetSolverSpecificParametersAsString(
-        "use_dual_simplex: true perturb_costs_in_dual_simplex: true")
-    inf = solver.infinity()
-    x = [solver.NumVar(0.0, float(model.ubs[c]), "") for c in range(len(model.cost))]
-    y = {sl: solver.NumVar(0.0, 1.0, "") for sl in model.open_slots}
-    cons = []
-    for row in model.rows:
-        ct = solver.Constraint(-inf if row.lo is None else float(row.lo),
-                               inf if row.hi is None else float(row.hi))
-        if row.coefs is None:
-            for c in row.cols:
-                ct.SetCoefficient(x[c], 1.0)
-        else:
-            for c, k in zip(row.cols, row.coefs):
-                ct.SetCoefficient(x[c], float(k))
-        if row.open_slot is not None:
-            ct.SetCoefficient(y[row.open_slot], float(row.open_coef))
-        cons.append(ct)
-    obj = solver.Objective()
-    for c, k in enumerate(model.cost):
-        if k:
-            obj.SetCoefficient(x[c], float(k))
-    obj.SetMinimization()
-    solver.SetTimeLimit(max(1, int(wall * 1000)))
-    status = solver.Solve()
-    if status == pywraplp.Solver.INFEASIBLE:
-        return "infeasible"
-    if status != pywraplp.Solver.OPTIMAL:
-        return None
-    xv = np.array([v.solution_value() for v in x])
-    yv = {sl: v.solution_value() for sl, v in y.items()}
-    duals = np.array([ct.dual_value() for ct in cons])
-    return xv, yv, duals, obj.Value()
-
-
-def _lagrangian(model: _Model, duals: np.ndarray, priced: dict[int, np.ndarray]):
-    """Valid lower bound on sum(cost * x) for any allocation, from (sign-corrected) duals.
-
-    Keeps each unit's target row and the variable bounds, dualises every other row:
-    L = sum_i pi_i b_i + sum_units knapsack(min reduced costs) + sum_open min(0, rc_open).
-    ``priced`` maps unit -> reduced costs (without the target dual) of its columns that are not
-    in the model (unranked offers), each with upper bound ``multiplicity`` (capped by 1 per slot
-    of each offer via the offer row being dualised -- we only use that they are >= 0 each)."""
-    inst = model.inst
-    rows = model.rows
-    n = len(model.cost)
-    rc = np.array(model.cost, dtype=float)
-    rc_open = defaultdict(float)
-    const = 0.0
-    target_rows = []
-    for i, row in enumerate(rows):
-        if row.code == "too_many_slots":
-            target_rows.append(i)
-            continue
-        d = duals[i]
-        # sign: <= rows have dual <= 0, >= rows dual >= 0 (minimisation)
-        if row.lo is None:
-            d = min(d, 0.0)
-            b = row.hi
-        else:
-            d = max(d, 0.0)
-            b = row.lo
-        if d == 0.0:
-            continue
-        const += d * b
-        if row.coefs is None:
-            np.subtract.at(rc, row.cols, d)
-        else:
-            np.subtract.at(rc, row.cols, d * np.array(row.coefs, dtype=float))
-        if row.open_slot is not None:
-            rc_open[row.open_slot] -= d * row.open_coef
-    total = const + sum(min(0.0, v) for v in rc_open.values())
-    ubs = np.array(model.ubs, dtype=float)
-    uni = model.uni
-    for unit in model.cols.units:
-        cap = inst.target(unit.student) * unit.multiplicity
-        cols = uni.unit_cols[unit.index]
-        vals = list(zip(rc[cols], ubs[cols])) if cols else []
-        extra = priced.get(unit.index)
-        if extra is not None:
-            neg = extra[extra < 0]
-            vals.extend((v, float(min(unit.multiplicity, 1e18))) for v in neg)
-        vals = [v for v in vals if v[0] < 0]
-        vals.sort()
-        left = float(cap)
-        for v, u in vals:
-            if left <= 0:
-                break
-            take = min(u, left)
-            total += v * take
-            left -= take
-    del n
-    return total, rc
 
 
 # ---------------------------------------------------------------------------------------------
@@ -434,36 +226,32 @@ def _exact_fallback(inst: Instance, units: list[Unit], ctx: _Ctx, pairs) -> _Fou
     infeasibility is then only "no allocation found"."""
     from .exact import solve_columns
 
-    elig = _eligible_matrix(inst, units)
+    elig = eligible_matrix(inst, units)
     complete = int(elig.sum()) <= EXACT_FALLBACK_MAX_PAIRS
-    cols = _candidate_columns(inst, units, elig, unranked=complete)
+    cols = candidate_columns(inst, units, elig, unranked=complete)
+    uos = unit_of_student(units)
     for s, l in pairs:  # the hint's pairs (unranked ones included) are columns too
-        u = _unit_of_student(units)[inst.student_by_id[s].index]
-        sl = inst.slot_by_id[l].index
+        u, sl = uos[inst.student_by_id[s].index], inst.slot_by_id[l].index
         if elig[u, sl]:
             cols.add(u, sl)
-    model = _Model(inst, cols)
+    model = Model(inst, cols)
     values = _values_of(inst, units, model, pairs)
-    wall = max(0.05, ctx.budget.left(hard=True) - 0.05)
+    until = ctx.budget.hard_deadline - 0.05
     out = solve_columns(model, ctx, values=values, free=np.ones(len(model.cost), dtype=bool),
-                        dtime=ctx.budget.dtime(0.1 + FALLBACK_SLACK), wall=wall)
+                        dtime=ctx.budget.dtime(0.1 + FALLBACK_SLACK), until=until)
     if out.status == "infeasible":
         return _Found(infeasible=_lock_culprits(inst, out.culprits)) if complete else _Found()
     if out.status == "unknown":
         return _Found()
     counts = {model.cols.pairs[c]: int(v) for c, v in enumerate(out.values) if v > 0}
     return _Found(disaggregate(inst, units, counts),
-                  out.bound + _const(inst) if complete and out.bound is not None else None)
+                  out.bound + constant_part(inst) if complete and out.bound is not None else None)
 
 
-def _unit_of_student(units: list[Unit]) -> dict[int, int]:
-    return {s: u.index for u in units for s in u.members}
-
-
-def _values_of(inst: Instance, units: list[Unit], model: _Model, pairs) -> np.ndarray:
+def _values_of(inst: Instance, units: list[Unit], model: Model, pairs) -> np.ndarray:
     """Column values (per unit and slot counts) of an allocation given by ids; pairs without a
     column are left out."""
-    uos = _unit_of_student(units)
+    uos = unit_of_student(units)
     val = np.zeros(len(model.cost), dtype=np.int64)
     for s, l in pairs:
         c = model.cols.index.get((uos[inst.student_by_id[s].index], inst.slot_by_id[l].index))
@@ -478,7 +266,18 @@ LNS_SHARE = 0.35
 LNS_STOP_GAP = 0.0005
 
 
-def _improve(inst: Instance, pairs, bound, ctx: _Ctx):
+def _relaxed_costs(inst: Instance, seats: dict[int, list[int]]) -> dict[int, int]:
+    """Each student's share of the objective in the offer flow's solution."""
+    out = {}
+    for st in inst.students:
+        mine = [inst.slots[x].offer for x in seats.get(st.index, ())]
+        mine += [inst.slot_by_id[sid].offer for sid in st.locked_slots]
+        out[st.index] = sum(inst.cost(st, o) or 0 for o in mine) + \
+            inst.costs.missing_cost * max(0, inst.target(st) - len(mine))
+    return out
+
+
+def _improve(inst: Instance, pairs, bound, ctx: _Ctx, targets=None):
     from .lns import improve
 
     # the number of steps follows from the time limit alone (determinism); the wall clock is only
@@ -489,7 +288,8 @@ def _improve(inst: Instance, pairs, bound, ctx: _Ctx):
     ctx.report("improve", 0.92)
     out, cut = improve(inst, pairs, seed=ctx.seed, steps=steps, step_dtime=step_dtime, size=60,
                        wall_deadline=ctx.budget.deadline - _reserve(inst, ctx), bound=bound,
-                       objective=evaluate(inst, pairs).total, stop_gap=LNS_STOP_GAP)
+                       objective=evaluate(inst, pairs).total, stop_gap=LNS_STOP_GAP,
+                       targets=targets)
     if cut:
         ctx.budget.stopped_early = True
     return out
@@ -522,74 +322,63 @@ def _is_uniform(inst: Instance) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-def _candidate_columns(inst: Instance, units: list[Unit], elig: np.ndarray, *,
-                       unranked: bool) -> "_Columns":
-    """Ranked pairs, previous pairs, locked slots and every slot of a locked offer (a lock row
-    needs its columns even when the offer is unranked); every other allowed pair if
-    ``unranked``."""
-    ranked = _ranked_mask(inst, units) & elig
-    cols = _Columns(inst, units)
-    for u, sl in zip(*np.nonzero(ranked)):
-        cols.add(int(u), int(sl))
-    uos = _unit_of_student(units)
-    for (si, sl) in cols.prev:
-        if elig[uos[si], sl]:
-            cols.add(uos[si], sl)
-    for unit in units:
-        st = unit.student
-        lock_slots = [inst.slot_by_id[sid].index for sid in st.locked_slots]
-        for oid in st.locked_offers:
-            lock_slots.extend(inst.slots_of_offer[inst.offer_by_id[oid].index])
-        for sl in lock_slots:
-            if elig[unit.index, sl]:
-                cols.add(unit.index, sl)
-    if unranked:
-        for u, sl in zip(*np.nonzero(elig & ~ranked)):
-            cols.add(int(u), int(sl))
-    return cols
-
-
 def _solve_general(inst: Instance, units: list[Unit], ctx: _Ctx) -> _Found:
+    """Small and mid-size days (every allowed column enumerated): the LP over all columns, its
+    integral part fixed and CP-SAT on the fractional rest, fill and repair, then CP-SAT on the
+    whole model from that allocation while time is left (when the model is small enough).
+
+    Large days: the offer flow first (a lower bound as good as the LP's on the varied days, in a
+    second) and an allocation from it (rounds placed offer by offer, fill, repair); then, if the
+    LP is expected to fit in the time limit, the pooled LP and its integer phase; then LNS on the
+    best allocation while the gap is above :data:`LNS_STOP_GAP`."""
     from .fill import fill_missing, make_valid, top_up_min_size
     from .integer import integer_phase
+    from .network import offer_flow, place_in_rounds
 
     budget = ctx.budget
     reserve = _reserve(inst, ctx)
-    elig = _eligible_matrix(inst, units)
+    elig = eligible_matrix(inst, units)
     n_pairs = int(elig.sum())
     enumerate_all = n_pairs <= ENUMERATE_LIMIT or inst.costs.unranked_cost is None
-    cols = _candidate_columns(inst, units, elig, unranked=enumerate_all)
-    ctx.report("lp", 0.05)
-    const = _const(inst)
-    lp_wall = budget.share(0.5, reserve)
-    if enumerate_all:
-        model = _Model(inst, cols)
-        lp = _solve_lp(model, lp_wall)
-        whole = n_pairs <= WHOLE_MODEL_MAX_PAIRS
-        if lp == "infeasible":  # a relaxation over every allowed column: a proof
-            return _exact_infeasibility(inst, units, ctx, model) if whole else \
-                _Found(infeasible=_lock_culprits(inst, []))
-        free_units = None
-    else:
-        whole = False
-        n_ranked = len(cols.pairs)
-        model = _Model(inst, cols, skip_trivial=False)
-        lp = _solve_pooled_lp(inst, model, elig & ~_ranked_mask(inst, units), lp_wall)
-        if lp == "infeasible":
+    whole = enumerate_all and n_pairs <= WHOLE_MODEL_MAX_PAIRS
+    cols = candidate_columns(inst, units, elig, unranked=enumerate_all)
+    const = constant_part(inst)
+    best = _Best(inst)
+    if not enumerate_all:
+        ctx.report("flow", 0.05)
+        flow = offer_flow(inst, cols.prev)
+        if flow is None:  # even the relaxation cannot seat the locks
             return _Found(infeasible=_lock_culprits(inst, []))
-    bound = None
-    if lp is None:  # the LP ran out of time: start from the fill flow
-        budget.stopped_early = True
-        pairs = fill_missing(inst, [])
+        best.bound(flow[0])
+        best.targets = _relaxed_costs(inst, flow[1])
+        pairs, left = make_valid(inst, fill_missing(inst, place_in_rounds(inst, flow[1])))
+        if not left:
+            best.offer(pairs)
+        if best.proven() or not _lp_affordable(len(cols.pairs), budget):
+            return best.improved(ctx)
+    ctx.report("lp", 0.1)
+    unranked = elig & ~ranked_mask(inst, units)
+    if enumerate_all:
+        model = Model(inst, cols)
+        lp = solve_lp(model, budget.until(0.4 if whole else 0.5, reserve))
     else:
-        if enumerate_all:
-            xv, yv, duals, lpval = lp
-            lag, _ = _lagrangian(model, duals, {})
-            bound = math.ceil(lag + const - 1e-7 * abs(lag) - 1e-6)
-        else:
-            xv, yv, zv, lpval, pool_used = lp
-            bound = math.ceil(lpval + const - 1e-7 * abs(lpval) - 1e-6)
+        n_ranked = len(cols.pairs)
+        model = Model(inst, cols, skip_trivial=False)
+        lp = solve_pooled_lp(inst, model, unranked, budget.until(0.5, reserve))
+    if lp == "infeasible":  # a relaxation: no allocation exists
+        return _exact_infeasibility(inst, ctx, model) if whole else \
+            _Found(infeasible=_lock_culprits(inst, []))
+    if lp is None:  # the LP ran out of time
+        budget.stopped_early = True
+        if best.pairs is None:
+            best.offer(make_valid(inst, fill_missing(inst, []))[0])
+    else:
+        xv, yv, lpval = lp[:3]
+        best.bound(math.ceil(lpval + const - 1e-7 * abs(lpval) - 1e-6))
+        free_units = None
+        if not enumerate_all:
             # units that use unranked seats in the LP get unranked columns where the LP put them
+            pool_used = lp[3]
             rounded = np.rint(xv)
             frac = np.abs(xv - rounded) > EPS_LP
             col_unit = np.asarray(model.uni.col_unit, dtype=np.int64)
@@ -599,35 +388,77 @@ def _solve_general(inst: Instance, units: list[Unit], ctx: _Ctx) -> _Found:
             np.add.at(fixed_load, np.asarray(model.uni.col_slot, dtype=np.int64)[fixed],
                       rounded[fixed])
             spare = np.array([s.capacity for s in inst.slots]) - fixed_load
-            unranked = elig & ~_ranked_mask(inst, units)
             for u in sorted(free_units):
                 for sl in np.nonzero(unranked[u] & (spare > 0) & (pool_used[u] > EPS_LP))[0]:
                     cols.add(u, int(sl))
-            model = _Model(inst, cols)
+            model = Model(inst, cols)
             xv = np.concatenate([xv, np.zeros(len(cols.pairs) - n_ranked)])
         ctx.report("integer", 0.4)
-        share = 0.15 if whole else 0.3
         counts, _, _ = integer_phase(
-            inst, model, xv, yv, bound - const, ctx, full=False, free_units=free_units,
-            dtime=budget.dtime(share), wall=budget.share(0.5 if whole else 0.6, reserve))
+            inst, model, xv, yv, best.lower - const, ctx, full=False, free_units=free_units,
+            dtime=budget.dtime(0.15 if whole else 0.3),
+            until=budget.until(0.5 if whole else 0.6, reserve))
         pairs = disaggregate(inst, units, counts)
-        pairs = fill_missing(inst, top_up_min_size(inst, pairs))
+        pairs, left = make_valid(inst, fill_missing(inst, top_up_min_size(inst, pairs)))
+        if not left:
+            best.offer(pairs)
     ctx.report("fill", 0.6)
-    pairs, left = make_valid(inst, pairs)
+    if best.proven():
+        return best.found()
     if whole:
-        return _whole_model(inst, units, ctx, model, pairs if not left else None, bound)
-    if not left and (bound is None or evaluate(inst, pairs).total - bound >
-                     LNS_STOP_GAP * abs(bound)):
-        pairs = _improve(inst, pairs, bound, ctx)
-    return _Found(pairs, bound)
+        return _whole_model(inst, units, ctx, model, best.pairs, best.lower)
+    return best.improved(ctx)
 
 
+class _Best:
+    """The best valid allocation found so far and the best proven lower bound."""
+
+    def __init__(self, inst: Instance):
+        self.inst = inst
+        self.pairs = None
+        self.value = None
+        self.lower = None
+        self.targets = None  # per-student cost in the relaxation (LNS seeds)
+
+    def bound(self, b: int) -> None:
+        self.lower = b if self.lower is None else max(self.lower, b)
+
+    def offer(self, pairs) -> None:
+        v = evaluate(self.inst, pairs).total
+        if self.value is None or v < self.value:
+            self.pairs, self.value = pairs, v
+
+    def proven(self) -> bool:
+        return self.value is not None and self.lower is not None and self.value <= self.lower
+
+    def found(self) -> _Found:
+        return _Found(self.pairs, self.lower)
+
+    def improved(self, ctx: _Ctx) -> _Found:
+        """LNS on the best allocation while the gap is above LNS_STOP_GAP."""
+        if self.pairs is not None and (self.lower is None or self.value - self.lower >
+                                       LNS_STOP_GAP * abs(self.lower)):
+            self.offer(_improve(self.inst, self.pairs, self.lower, ctx, self.targets))
+        return self.found()
+
+
+#: the pooled LP's expected time: LP_SECONDS * (columns / LP_COLUMNS) ** LP_EXPONENT seconds
+#: (HiGHS on the varied days of the benchmark: 20,000 columns 1.2 s, 111,000 columns 24 s of
+#: CPU); it is tried only if that fits in LP_SHARE of the time limit
+LP_COLUMNS, LP_SECONDS, LP_EXPONENT, LP_SHARE = 20_000, 1.2, 1.75, 0.4
+
+
+def _lp_affordable(columns: int, budget: Budget) -> bool:
+    return LP_SECONDS * (columns / LP_COLUMNS) ** LP_EXPONENT <= LP_SHARE * budget.limit
+
+
+EPS_LP = 1e-6
 #: below this many allowed (unit, slot) pairs, CP-SAT searches the whole model after the
 #: decomposition (chosen by `python -m benchmarks.allocation --suite switch`)
 WHOLE_MODEL_MAX_PAIRS = 60_000
 
 
-def _whole_model(inst: Instance, units: list[Unit], ctx: _Ctx, model: _Model, pairs,
+def _whole_model(inst: Instance, units: list[Unit], ctx: _Ctx, model: Model, pairs,
                  bound: int | None) -> _Found:
     """CP-SAT on every allowed column, from the decomposition's valid allocation as a complete
     hint and with the LP bound as a cut, in the time that is left. Its bound is proven (the
@@ -635,11 +466,10 @@ def _whole_model(inst: Instance, units: list[Unit], ctx: _Ctx, model: _Model, pa
     from .exact import solve_columns
 
     ctx.report("integer", 0.7)
-    const = _const(inst)
+    const = constant_part(inst)
     values = _values_of(inst, units, model, pairs or [])
-    reserve = _reserve(inst, ctx)
     out = solve_columns(model, ctx, values=values, free=np.ones(len(model.cost), dtype=bool),
-                        dtime=ctx.budget.dtime(0.7), wall=ctx.budget.share(1.0, reserve),
+                        dtime=ctx.budget.dtime(0.7), until=ctx.budget.until(1.0, _reserve(inst, ctx)),
                         lower_bound=None if bound is None else bound - const)
     if out.status == "infeasible":
         return _Found(infeasible=_lock_culprits(inst, out.culprits))
@@ -651,186 +481,14 @@ def _whole_model(inst: Instance, units: list[Unit], ctx: _Ctx, model: _Model, pa
                   cp_bound if bound is None else max(bound, cp_bound))
 
 
-def _exact_infeasibility(inst, units, ctx, model) -> _Found:
+def _exact_infeasibility(inst: Instance, ctx: _Ctx, model: Model) -> _Found:
     """The LP over every column is infeasible: name the locks of a CP-SAT infeasibility core."""
     from .exact import solve_columns
 
     out = solve_columns(model, ctx, values=np.zeros(len(model.cost), dtype=np.int64),
                         free=np.ones(len(model.cost), dtype=bool),
-                        dtime=ctx.budget.dtime(0.2), wall=ctx.budget.share(0.5))
+                        dtime=ctx.budget.dtime(0.2), until=ctx.budget.until(0.5))
     return _Found(infeasible=_lock_culprits(inst, out.culprits))
-
-
-EPS_LP = 1e-6
-#: add the disaggregated open rows x <= ub * y to the pooled LP
-DISAGG_OPEN_ROWS = True
-#: LP solver of the pooled relaxation (falls back to GLOP when OR-Tools lacks it)
-POOLED_LP_SOLVER = "HIGHS_LP"
-#: unranked candidate slots per round for units that need unranked seats
-UNRANKED_PER_ROUND = 8
-
-
-@contextlib.contextmanager
-def _quiet_stdout():
-    """Silence file descriptor 1 (native code writes there directly, around sys.stdout)."""
-    try:
-        sys.stdout.flush()
-        fd = os.dup(1)
-    except (OSError, ValueError, AttributeError):
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 1)
-            try:
-                yield
-            finally:
-                os.dup2(fd, 1)
-    finally:
-        os.close(fd)
-
-
-def _solve_pooled_lp(inst: Instance, model: _Model, unranked: np.ndarray, wall: float):
-    """LP relaxation in which unranked seats are pooled: z[u, r] = unranked seats unit u takes
-    in round r, p[g, l] = unranked seats of grade group g in slot l, with sum_l p[g, l] (l in
-    round r) = sum_{u in g} z[u, r]. Every allocation maps to a feasible point (it only forgets
-    which unranked offer), so the optimum is a valid lower bound."""
-    from ortools.linear_solver import pywraplp
-
-    # HiGHS' dual simplex solves this LP 2x faster than GLOP (5,000 x 120 x 5: 8.7 s against
-    # 15 s; 10,000 x 200 x 6: 31 s against 70 s), same optimum; GLOP stays as the fallback
-    solver = pywraplp.Solver.CreateSolver(POOLED_LP_SOLVER) if POOLED_LP_SOLVER else None
-    if solver is None:
-        solver = pywraplp.Solver.CreateSolver("GLOP")
-        solver.SetSolverSpecificParametersAsString(
-            "use_dual_simplex: true perturb_costs_in_dual_simplex: true")
-    solver.SuppressOutput()
-    inf = solver.infinity()
-    units = model.cols.units
-    x = [solver.NumVar(0.0, float(model.ubs[c]), "") for c in range(len(model.cost))]
-    y = {sl: solver.NumVar(0.0, 1.0, "") for sl in model.open_slots}
-    group_of = {}
-    groups: dict = {}
-    for unit in units:
-        g = groups.setdefault(unit.student.grade, len(groups))
-        group_of[unit.index] = g
-    z = {}
-    for unit in units:
-        rs = sorted({inst.slots[sl].round_index for sl in np.nonzero(unranked[unit.index])[0]})
-        for r in rs:
-            z[(unit.index, r)] = solver.NumVar(0.0, float(unit.multiplicity), "")
-    p = {}
-    gmask = np.zeros((len(groups), len(inst.slots)), dtype=bool)
-    for unit in units:
-        gmask[group_of[unit.index]] |= unranked[unit.index]
-    for g, sl in zip(*np.nonzero(gmask)):
-        p[(int(g), int(sl))] = solver.NumVar(0.0, float(inst.slots[sl].capacity), "")
-    p_of_slot = defaultdict(list)
-    for (g, sl), v in p.items():
-        p_of_slot[sl].append(v)
-    slot_rowed, offer_rowed = set(), set()
-    for row in model.rows:
-        ct = solver.Constraint(-inf if row.lo is None else float(row.lo),
-                               inf if row.hi is None else float(row.hi))
-        for c in row.cols:
-            ct.SetCoefficient(x[c], 1.0)
-        if row.open_slot is not None:
-            ct.SetCoefficient(y[row.open_slot], float(row.open_coef))
-        u = model.uni.col_unit[row.cols[0]] if row.cols else None
-        if row.code == "two_slots_in_round":
-            v = z.get((u, inst.round_index[row.ids[1]]))
-            if v is not None:
-                ct.SetCoefficient(v, 1.0)
-        elif row.code == "too_many_slots":
-            unit = inst.student_by_id[row.ids[0]]
-            uidx = u if u is not None else next(un.index for un in units
-                                                if un.student.id == unit.id)
-            for r in range(len(inst.rounds)):
-                v = z.get((uidx, r))
-                if v is not None:
-                    ct.SetCoefficient(v, 1.0)
-        elif row.code in ("slot_over_capacity", "slot_below_min_size"):
-            sl = inst.slot_by_id[row.ids[0]].index
-            slot_rowed.add(sl)
-            for v in p_of_slot.get(sl, []):
-                ct.SetCoefficient(v, 1.0)
-        elif row.code == "offer_over_max_total":
-            o = inst.offer_by_id[row.ids[0]].index
-            offer_rowed.add(o)
-            for sl in inst.slots_of_offer[o]:
-                for v in p_of_slot.get(sl, []):
-                    ct.SetCoefficient(v, 1.0)
-    # rows the ranked universe did not produce (slots/offers that only unranked seats reach)
-    for sl, vs in p_of_slot.items():
-        if sl not in slot_rowed:
-            ct = solver.Constraint(0.0, float(inst.slots[sl].capacity))
-            for v in vs:
-                ct.SetCoefficient(v, 1.0)
-    for o in inst.offers:
-        if o.max_total is not None and o.index not in offer_rowed:
-            vs = [v for sl in inst.slots_of_offer[o.index] for v in p_of_slot.get(sl, [])]
-            if vs:
-                ct = solver.Constraint(0.0, float(o.max_total))
-                for v in vs:
-                    ct.SetCoefficient(v, 1.0)
-    # target rows for units without ranked columns
-    have_target = {model.uni.col_unit[r.cols[0]] for r in model.rows
-                   if r.code == "too_many_slots" and r.cols}
-    for unit in units:
-        if unit.index not in have_target:
-            vs = [v for (u, r), v in z.items() if u == unit.index]
-            if vs:
-                ct = solver.Constraint(0.0, float(inst.target(unit.student) * unit.multiplicity))
-                for v in vs:
-                    ct.SetCoefficient(v, 1.0)
-    # balance: per group and round
-    bal = {}
-    for (g, sl), v in p.items():
-        key = (g, inst.slots[sl].round_index)
-        if key not in bal:
-            bal[key] = solver.Constraint(0.0, 0.0)
-        bal[key].SetCoefficient(v, 1.0)
-    for (u, r), v in z.items():
-        key = (group_of[u], r)
-        if key not in bal:
-            bal[key] = solver.Constraint(0.0, 0.0)
-        bal[key].SetCoefficient(v, -1.0)
-    # disaggregated open rows x[c] <= ub[c] * y[slot]: valid for every allocation (a closed slot
-    # holds nobody) and much tighter than the aggregated big-M rows
-    col_slot = model.uni.col_slot
-    for c in (range(len(x)) if DISAGG_OPEN_ROWS else ()):
-        ys = y.get(col_slot[c])
-        if ys is not None:
-            ct = solver.Constraint(-inf, 0.0)
-            ct.SetCoefficient(x[c], 1.0)
-            ct.SetCoefficient(ys, -float(model.ubs[c]))
-    obj = solver.Objective()
-    for c, k in enumerate(model.cost):
-        if k:
-            obj.SetCoefficient(x[c], float(k))
-    zc = float(inst.costs.unranked_cost - inst.costs.missing_cost)
-    for v in z.values():
-        obj.SetCoefficient(v, zc)
-    obj.SetMinimization()
-    solver.SetTimeLimit(max(1, int(wall * 1000)))
-    with _quiet_stdout():  # HiGHS prints a banner on file descriptor 1 (the CLI's JSON)
-        status = solver.Solve()
-    if status == pywraplp.Solver.INFEASIBLE:
-        return "infeasible"
-    if status != pywraplp.Solver.OPTIMAL:
-        return None
-    xv = np.array([v.solution_value() for v in x])
-    yv = {sl: v.solution_value() for sl, v in y.items()}
-    zv = {k: v.solution_value() for k, v in z.items()}
-    used = np.zeros((len(groups), len(inst.slots)))
-    for (g, sl), v in p.items():
-        used[g, sl] = v.solution_value()
-    return xv, yv, zv, obj.Value(), used[[group_of[u.index] for u in units]]
-
-
-def _const(inst: Instance) -> int:
-    return inst.costs.missing_cost * sum(inst.target(s) for s in inst.students) + \
-        inst.costs.change_cost * len(inst.previous)
 
 
 def disaggregate(inst: Instance, units: list[Unit],

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .engine import _Ctx, _Model
+    from .columns import Model
+    from .engine import _Ctx
 
 _LOCK_CODES = ("locked_slot_not_attended", "locked_offer_not_attended")
 
@@ -27,8 +28,8 @@ class SatOutcome:
     culprits: list         # lock rows in an infeasibility core (when infeasible)
 
 
-def solve_columns(model: "_Model", ctx: "_Ctx", *, values: np.ndarray, free: np.ndarray,
-                  dtime: float, wall: float, lower_bound: float | None = None) -> SatOutcome:
+def solve_columns(model: "Model", ctx: "_Ctx", *, values: np.ndarray, free: np.ndarray,
+                  dtime: float, until: float, lower_bound: float | None = None) -> SatOutcome:
     """CP-SAT over the ``free`` columns of ``model`` with the others fixed to ``values``.
 
     ``values`` (integers, one per column) is the complete hint. ``lower_bound``, if given, is a
@@ -100,9 +101,9 @@ def solve_columns(model: "_Model", ctx: "_Ctx", *, values: np.ndarray, free: np.
     if lock_lits:
         m.AddAssumptions([lit for lit, _ in lock_lits])
     solver = cp_model.CpSolver()
-    ctx.budget.sat(solver, ctx.seed, dtime, wall)
+    ctx.budget.sat(solver, ctx.seed, dtime, until)
     status = solver.Solve(m)
-    ctx.budget.note_cut(solver, dtime)
+    ctx.budget.note_cut(solver, status, dtime)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         for c, v in var.items():
             val[c] = solver.Value(v)

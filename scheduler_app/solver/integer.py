@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .engine import _Ctx, _Model
+    from .columns import Model
+    from .engine import _Ctx
 
 EPS = 1e-6
 
 
-def greedy_hint(model: "_Model", val: np.ndarray, free: np.ndarray) -> np.ndarray:
+def greedy_hint(model: "Model", val: np.ndarray, free: np.ndarray) -> np.ndarray:
     """Make ``val`` (integer column values) satisfy every row, changing only ``free`` columns:
     close min-size slots that are under-filled, satisfy lock rows, then fill beneficial columns
     (negative cost) while every row stays satisfied."""
@@ -84,9 +85,9 @@ def greedy_hint(model: "_Model", val: np.ndarray, free: np.ndarray) -> np.ndarra
     return val
 
 
-def integer_phase(inst, model: "_Model", xv: np.ndarray, yv: dict, lp_bound: float | None,
+def integer_phase(inst, model: "Model", xv: np.ndarray, yv: dict, lp_bound: float | None,
                   ctx: "_Ctx", *, full: bool, free_units: set[int] | None = None,
-                  dtime: float, wall: float):
+                  dtime: float, until: float):
     """Returns ({(unit, slot): count}, proven bound on sum(cost*x) or None, status).
 
     The bound is proven only when the model holds every allowed column (``full``). Status is the
@@ -113,7 +114,7 @@ def integer_phase(inst, model: "_Model", xv: np.ndarray, yv: dict, lp_bound: flo
             np.zeros(0, dtype=bool)
     val = np.where(free, np.floor(xv + EPS), rounded).astype(np.int64)
     val = greedy_hint(model, val, free)
-    out = solve_columns(model, ctx, values=val, free=free, dtime=dtime, wall=wall,
+    out = solve_columns(model, ctx, values=val, free=free, dtime=dtime, until=until,
                         lower_bound=lp_bound)
     counts = {model.cols.pairs[c]: int(out.values[c]) for c in range(ncol) if out.values[c] > 0}
     return counts, (out.bound if full else None), out.status

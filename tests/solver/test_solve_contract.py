@@ -140,7 +140,7 @@ def test_uniform_day_is_proven_optimal_by_flow_and_edge_colouring(distinct):
 
 def test_generated_day_result_is_valid_with_a_proven_bound():
     data = generate_career_day(300, 20, 4, seed=4)
-    res = solve(data, time_limit_s=4)
+    res = solve(data, time_limit_s=20)  # generous: the machine running the tests may be busy
     rep = check(data, res)
     assert rep.ok, rep.lines()
     assert res["bound"] <= res["objective"]
