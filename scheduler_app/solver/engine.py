@@ -10,10 +10,15 @@ Pipeline (see the package docstring for the overview):
 3. *uniform* instances (everyone present in every round, every offer the same seats in every
    round, no minimum sizes, locks or change costs): min-cost flow without rounds, then bipartite
    edge colouring into rounds -- exact, proven optimal;
-4. otherwise: LP relaxation (HiGHS for the pooled LP, GLOP otherwise) over the candidate columns, with column generation for
-   unranked offers and a Lagrangian lower bound that is valid whatever the column set; units
-   whose LP values are integral are fixed, CP-SAT solves the rest from a complete hint built by
-   rounding and a greedy repair that uses the same constraint rows.
+4. otherwise (:func:`_solve_general`): the offer flow (:mod:`.network`: a lower bound and a
+   complete allocation in about a second), then the LP (every allowed column on small and
+   mid-size days; ranked columns with pooled unranked seats on large ones, when it is expected
+   to fit in the limit), its integral part fixed and CP-SAT on the fractional rest, then CP-SAT on
+   the whole model from the best allocation (small models) or LNS (large ones);
+5. :func:`_finish`: the answer is repaired until it keeps every hard constraint, else replaced by
+   an exact CP-SAT model's, and checked with :func:`.check.check` before it is returned.
+
+Every phase takes a share of the time left (:mod:`.budget`).
 """
 from __future__ import annotations
 
@@ -25,7 +30,7 @@ from typing import Callable
 
 import numpy as np
 
-from .budget import FALLBACK_SLACK, Budget
+from .budget import FALLBACK_SLACK, LP_BUILD_S, SAT_BUILD_S, Budget
 from .colouring import balance, edge_colouring
 from .columns import (Model, build_units, candidate_columns, constant_part, eligible_matrix,
                       ranked_mask, unit_of_student)
@@ -180,7 +185,7 @@ def _finish(inst: Instance, units: list[Unit], ctx: _Ctx, found: _Found) -> dict
     status = "optimal" if bound == obj else "feasible"
     m = metrics(inst, pairs, per_group=False)
     m.pop("students", None)
-    if ctx.budget.stopped_early:
+    if ctx.budget.stopped_early or ctx.budget.left(hard=True) <= 0:
         m["stopped_early"] = True
     m["solve_seconds"] = round(ctx.budget.elapsed(), 3)
     res = _result(status, pairs, obj, bound, m)
@@ -216,7 +221,7 @@ def _lock_culprits(inst: Instance, rows) -> list[Problem]:
 
 
 #: the exact fallback model enumerates every allowed (unit, slot) pair up to this many
-EXACT_FALLBACK_MAX_PAIRS = 400_000
+EXACT_FALLBACK_MAX_PAIRS = 100_000
 
 
 def _exact_fallback(inst: Instance, units: list[Unit], ctx: _Ctx, pairs) -> _Found:
@@ -236,7 +241,10 @@ def _exact_fallback(inst: Instance, units: list[Unit], ctx: _Ctx, pairs) -> _Fou
             cols.add(u, sl)
     model = Model(inst, cols)
     values = _values_of(inst, units, model, pairs)
-    until = ctx.budget.hard_deadline - 0.05
+    # the time left (the spec's 10 % included), but at least enough to build the model and
+    # search it for a second: a late valid answer (saying stopped_early) beats none
+    until = max(ctx.budget.hard_deadline - 0.05,
+                time.perf_counter() + 1.0 + 2 * SAT_BUILD_S * len(model.cost))
     out = solve_columns(model, ctx, values=values, free=np.ones(len(model.cost), dtype=bool),
                         dtime=ctx.budget.dtime(0.1 + FALLBACK_SLACK), until=until)
     if out.status == "infeasible":
@@ -278,6 +286,9 @@ def _relaxed_costs(inst: Instance, seats: dict[int, list[int]]) -> dict[int, int
 
 
 def _improve(inst: Instance, pairs, bound, ctx: _Ctx, targets=None):
+    if ctx.budget.left() - _reserve(inst, ctx) < 0.2:  # no time for a single step
+        ctx.budget.stopped_early = True
+        return pairs
     from .lns import improve
 
     # the number of steps follows from the time limit alone (determinism); the wall clock is only
@@ -344,18 +355,19 @@ def _solve_general(inst: Instance, units: list[Unit], ctx: _Ctx) -> _Found:
     cols = candidate_columns(inst, units, elig, unranked=enumerate_all)
     const = constant_part(inst)
     best = _Best(inst)
-    if not enumerate_all:
-        ctx.report("flow", 0.05)
-        flow = offer_flow(inst, cols.prev)
-        if flow is None:  # even the relaxation cannot seat the locks
-            return _Found(infeasible=_lock_culprits(inst, []))
-        best.bound(flow[0])
-        best.targets = _relaxed_costs(inst, flow[1])
-        pairs, left = make_valid(inst, fill_missing(inst, place_in_rounds(inst, flow[1])))
-        if not left:
-            best.offer(pairs)
-        if best.proven() or not _lp_affordable(len(cols.pairs), budget):
-            return best.improved(ctx)
+    ctx.report("flow", 0.05)
+    flow = offer_flow(inst, cols.prev)
+    if flow is None:  # even the relaxation cannot seat the locks
+        return _exact_infeasibility(inst, ctx, Model(inst, cols)) if whole else \
+            _Found(infeasible=_lock_culprits(inst, []))
+    best.bound(flow[0])
+    best.targets = _relaxed_costs(inst, flow[1])
+    pairs, left = make_valid(inst, fill_missing(inst, place_in_rounds(inst, flow[1])))
+    if not left:
+        best.offer(pairs)
+    if best.proven() or not (enumerate_all or _lp_affordable(len(cols.pairs), budget)) or \
+            not _time_for(ctx, len(cols.pairs), LP_BUILD_S):
+        return best.improved(ctx)
     ctx.report("lp", 0.1)
     unranked = elig & ~ranked_mask(inst, units)
     if enumerate_all:
@@ -370,8 +382,6 @@ def _solve_general(inst: Instance, units: list[Unit], ctx: _Ctx) -> _Found:
             _Found(infeasible=_lock_culprits(inst, []))
     if lp is None:  # the LP ran out of time
         budget.stopped_early = True
-        if best.pairs is None:
-            best.offer(make_valid(inst, fill_missing(inst, []))[0])
     else:
         xv, yv, lpval = lp[:3]
         best.bound(math.ceil(lpval + const - 1e-7 * abs(lpval) - 1e-6))
@@ -405,7 +415,7 @@ def _solve_general(inst: Instance, units: list[Unit], ctx: _Ctx) -> _Found:
     ctx.report("fill", 0.6)
     if best.proven():
         return best.found()
-    if whole:
+    if whole and _time_for(ctx, len(model.cost), SAT_BUILD_S):
         return _whole_model(inst, units, ctx, model, best.pairs, best.lower)
     return best.improved(ctx)
 
@@ -450,6 +460,13 @@ LP_COLUMNS, LP_SECONDS, LP_EXPONENT, LP_SHARE = 20_000, 1.2, 1.75, 0.4
 
 def _lp_affordable(columns: int, budget: Budget) -> bool:
     return LP_SECONDS * (columns / LP_COLUMNS) ** LP_EXPONENT <= LP_SHARE * budget.limit
+
+
+def _time_for(ctx: _Ctx, columns: int, per_column: float) -> bool:
+    if ctx.budget.left() - _reserve(ctx.inst, ctx) >= 2 * per_column * columns + 0.05:
+        return True
+    ctx.budget.stopped_early = True
+    return False
 
 
 EPS_LP = 1e-6

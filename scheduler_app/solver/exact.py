@@ -38,9 +38,14 @@ def solve_columns(model: "Model", ctx: "_Ctx", *, values: np.ndarray, free: np.n
     can stop as soon as it reaches it."""
     from ortools.sat.python import cp_model
 
+    from .budget import SAT_BUILD_S, Budget
+
     inst = model.inst
     ncol = len(model.cost)
     val = np.asarray(values, dtype=np.int64).copy()
+    if Budget.seconds_to(until) < 2 * SAT_BUILD_S * int(np.count_nonzero(free)) + 0.02:
+        ctx.budget.stopped_early = True  # no time to build the model, let alone search it
+        return SatOutcome("unknown", val, None, [])
     m = cp_model.CpModel()
     var: dict[int, object] = {}
     for c in np.nonzero(free)[0].tolist():

@@ -18,7 +18,6 @@ out); a locked offer is forced through a supply at its (student, offer) node in 
 """
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 
 import numpy as np
@@ -124,15 +123,8 @@ class _Day:
         return slot_node
 
 
-#: arc costs are multiplied by this, so that round penalties can be fractions of a cost unit
-SCALE = 8
-
-
 class OfferFlow:
-    """The offer flow of a day, built once and solved for several round penalties ``mu[s, r]``
-    (added to every seat of student s in round r). With ``mu = 0`` the optimum is the relaxation
-    above; with ``mu >= 0`` it is a Lagrangian bound (the rows "one slot per round" priced in),
-    valid too and possibly higher, and seats clash in rounds less often."""
+    """The offer flow of a day (see the module docstring)."""
 
     def __init__(self, inst: Instance, prev: dict[tuple[int, int], int]):
         self.inst = inst
@@ -161,7 +153,7 @@ class OfferFlow:
             sn = g.node()
             g.supply[0] += t
             source_arc = g.arc(0, sn, t)
-            g.arc(sn, 1, t, costs.missing_cost * SCALE)
+            g.arc(sn, 1, t, costs.missing_cost)
             allowed = day.allowed(st)
             by_offer: dict[int, list[int]] = defaultdict(list)
             for x in allowed:
@@ -191,10 +183,10 @@ class OfferFlow:
                             company[k] = g.node()
                             g.arc(sn, company[k], 1)
                         src = company[k]
-                    g.arc(src, on, 1, c * SCALE)
+                    g.arc(src, on, 1, c)
                 for x in by_offer[o]:
                     seat_arcs.append((g.arc(on, slot_node[x], 1,
-                                            -chg * prev.get((st.index, x), 0) * SCALE),
+                                            -chg * prev.get((st.index, x), 0)),
                                       st.index, x))
             if costs.unranked_cost is not None:
                 pk = day.pool_key(st)
@@ -202,33 +194,21 @@ class OfferFlow:
                     pv = pools[pk] = g.node()
                     for x in allowed:
                         self.pool_out.append((g.arc(pv, slot_node[x], int(day.cap[x])), pv, x))
-                self.pool_in.append((g.arc(sn, pools[pk], t, costs.unranked_cost * SCALE),
+                self.pool_in.append((g.arc(sn, pools[pk], t, costs.unranked_cost),
                                      st.index, pools[pk]))
         g.supply[1] = -sum(v for k, v in g.supply.items() if k != 1)
         self.const = const
         arr = np.array(seat_arcs, dtype=np.int64).reshape(-1, 3)
         self.seat_arc, self.seat_student, self.seat_slot = arr[:, 0], arr[:, 1], arr[:, 2]
-        self.seat_round = np.array([inst.slots[x].round_index for x in self.seat_slot],
-                                   dtype=np.int64)
-        self.base_costs = np.array(g.costs, dtype=np.int64)
 
-    def solve(self, mu: np.ndarray | None = None):
-        """(valid lower bound on the objective, {student: [slot]} seats, seats per (student,
-        round) of the explicit choices), or None if the locks cannot be routed."""
-        costs = self.base_costs.copy()
-        penalty = 0
-        if mu is not None:
-            np.add.at(costs, self.seat_arc, mu[self.seat_student, self.seat_round])
-            penalty = int(mu.sum())
-        self.g.costs = costs.tolist()
+    def solve(self):
+        """(valid lower bound on the objective, {student: [slot]} seats), or None if the locks
+        cannot be routed (then no valid allocation exists)."""
         out = self.g.solve()
         if out is None:
             return None
         cost, flows = out
-        bound = math.ceil((cost - penalty) / SCALE - 1e-9) + self.const
         used = flows[self.seat_arc] > 0
-        per_round = np.zeros((len(self.inst.students), len(self.inst.rounds)), dtype=np.int64)
-        np.add.at(per_round, (self.seat_student[used], self.seat_round[used]), 1)
         seats: dict[int, list[int]] = defaultdict(list)
         for si, x in zip(self.seat_student[used].tolist(), self.seat_slot[used].tolist()):
             seats[si].append(x)
@@ -245,33 +225,12 @@ class OfferFlow:
                 for _ in range(n):
                     if free:
                         seats[si].append(free.pop())
-        return bound, seats, per_round
+        return cost + self.const, seats
 
 
-def offer_flow(inst: Instance, prev: dict[tuple[int, int], int], *, rounds: int = 6,
-               until: float | None = None):
-    """The offer flow's bound and seats, after up to ``rounds`` subgradient steps on the round
-    penalties (each a min-cost flow; the best bound is kept, and the seats of the last step,
-    which clash least). None if the locks cannot be routed (no valid allocation exists)."""
-    import time
-
-    flow = OfferFlow(inst, prev)
-    mu = np.zeros((len(inst.students), len(inst.rounds)), dtype=np.int64)
-    best = None
-    seats = None
-    step = SCALE
-    for i in range(rounds):
-        out = flow.solve(mu if i else None)
-        if out is None:
-            return None
-        bound, seats, per_round = out
-        best = bound if best is None else max(best, bound)
-        clash = per_round - 1
-        if not (clash > 0).any() or (until is not None and time.perf_counter() > until):
-            break
-        mu = np.maximum(0, mu + step * clash)
-        step = max(1, step // 2)
-    return best, seats
+def offer_flow(inst: Instance, prev: dict[tuple[int, int], int]):
+    """The offer flow's lower bound and seats, or None (see :meth:`OfferFlow.solve`)."""
+    return OfferFlow(inst, prev).solve()
 
 
 def place_in_rounds(inst: Instance, seats: dict[int, list[int]], sweeps: int = 3):
