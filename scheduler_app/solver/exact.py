@@ -29,13 +29,14 @@ class SatOutcome:
 
 
 def solve_columns(model: "Model", ctx: "_Ctx", *, values: np.ndarray, free: np.ndarray,
-                  dtime: float, until: float, lower_bound: float | None = None) -> SatOutcome:
+                  dtime: float, until: float, lower_bound: float | None = None,
+                  portfolio: int = 1) -> SatOutcome:
     """CP-SAT over the ``free`` columns of ``model`` with the others fixed to ``values``.
 
     ``values`` (integers, one per column) is the complete hint. ``lower_bound``, if given, is a
     proven lower bound on ``sum(cost * x)`` over *all* columns of any valid allocation (the LP); it
     becomes the cut ``obj >= lower_bound - fixed cost``, valid whatever the column set, so CP-SAT
-    can stop as soon as it reaches it."""
+    can stop as soon as it reaches it. ``portfolio``: see :meth:`.budget.Budget.sat`."""
     from ortools.sat.python import cp_model
 
     from .budget import SAT_BUILD_S, Budget
@@ -106,7 +107,7 @@ def solve_columns(model: "Model", ctx: "_Ctx", *, values: np.ndarray, free: np.n
     if lock_lits:
         m.AddAssumptions([lit for lit, _ in lock_lits])
     solver = cp_model.CpSolver()
-    ctx.budget.sat(solver, ctx.seed, dtime, until)
+    ctx.budget.sat(solver, ctx.seed, dtime, until, portfolio)
     status = solver.Solve(m)
     ctx.budget.note_cut(solver, status, dtime)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
