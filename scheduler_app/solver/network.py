@@ -200,15 +200,31 @@ class OfferFlow:
         self.const = const
         arr = np.array(seat_arcs, dtype=np.int64).reshape(-1, 3)
         self.seat_arc, self.seat_student, self.seat_slot = arr[:, 0], arr[:, 1], arr[:, 2]
+        self.seat_round = np.array([inst.slots[x].round_index for x in self.seat_slot.tolist()],
+                                   dtype=np.int64)
+        self.base_costs = np.array(g.costs, dtype=np.int64)
 
-    def solve(self):
-        """(valid lower bound on the objective, {student: [slot]} seats), or None if the locks
-        cannot be routed (then no valid allocation exists)."""
+    def solve(self, penalty: np.ndarray | None = None):
+        """(valid lower bound on the objective, {student: [slot]} seats, seats per (student,
+        round)), or None if the locks cannot be routed (then no valid allocation exists).
+
+        ``penalty[s, r] >= 0`` is added to every seat of student s in round r: the row "one slot
+        per round" priced in (Lagrangian relaxation), so the bound stays valid, and seats that
+        clash in a round move elsewhere when that is cheap."""
+        costs = self.base_costs
+        if penalty is not None:
+            costs = costs.copy()
+            np.add.at(costs, self.seat_arc, penalty[self.seat_student, self.seat_round])
+        self.g.costs = costs.tolist()
         out = self.g.solve()
         if out is None:
             return None
         cost, flows = out
+        if penalty is not None:
+            cost -= int(penalty.sum())
         used = flows[self.seat_arc] > 0
+        per_round = np.zeros((len(self.inst.students), len(self.inst.rounds)), dtype=np.int64)
+        np.add.at(per_round, (self.seat_student[used], self.seat_round[used]), 1)
         seats: dict[int, list[int]] = defaultdict(list)
         for si, x in zip(self.seat_student[used].tolist(), self.seat_slot[used].tolist()):
             seats[si].append(x)
@@ -225,12 +241,24 @@ class OfferFlow:
                 for _ in range(n):
                     if free:
                         seats[si].append(free.pop())
-        return cost + self.const, seats
+        return cost + self.const, seats, per_round
 
 
-def offer_flow(inst: Instance, prev: dict[tuple[int, int], int]):
-    """The offer flow's lower bound and seats, or None (see :meth:`OfferFlow.solve`)."""
-    return OfferFlow(inst, prev).solve()
+def offer_flow_starts(inst: Instance, prev: dict[tuple[int, int], int]):
+    """Yield (bound, seats) of the offer flow, first plain, then with round penalties raised by
+    one cost unit wherever a student's seats clash in a round (a subgradient step): each gives
+    other seats to place, so the caller can keep the best allocation of several. Stops at once
+    (yields nothing) if the locks cannot be routed."""
+    flow = OfferFlow(inst, prev)
+    penalty = None
+    while True:
+        out = flow.solve(penalty)
+        if out is None:
+            return
+        bound, seats, per_round = out
+        yield bound, seats
+        step = per_round - 1
+        penalty = step.clip(0) if penalty is None else np.maximum(0, penalty + step)
 
 
 def place_in_rounds(inst: Instance, seats: dict[int, list[int]], sweeps: int = 3):
