@@ -3,10 +3,10 @@ reference exact solve.
 
     python -m benchmarks.allocation --quick          # shared instances + 1,200 x 60 x 4
     python -m benchmarks.allocation                  # + 5,000 x 120 x 5, 10,000 x 200 x 6 (both)
-    python -m benchmarks.allocation --suite mid      # 18 days of 60-300 students: locks, min sizes, tight seats
-    python -m benchmarks.allocation --suite varied   # 1,200 / 5,000 / 10,000 varied days + seats per round only
-    python -m benchmarks.allocation --suite switch   # whole model vs decomposition by size (WHOLE_MODEL_MAX_PAIRS)
-    python -m benchmarks.allocation --suite mid --reference 300   # compute reference optima (cached)
+    python -m benchmarks.allocation --suite mid      # 18 days of 60-300 students, locks, min sizes
+    python -m benchmarks.allocation --suite varied   # varied 1,200 / 5,000 / 10,000, seats per round
+    python -m benchmarks.allocation --suite switch   # whole model vs decomposition, by size
+    python -m benchmarks.allocation --suite mid --reference 300   # reference solves (cached)
     python -m benchmarks.allocation --only gen-1200x60x4 --methods engine --repeat 3
 
 Every solve runs in its own child process; peak memory is that child's ru_maxrss and cpu its
@@ -220,6 +220,8 @@ def main(argv=None) -> int:
             print(name, json.dumps(r), flush=True)
         return 0
     refs = references()
+    print(f"load average at start: {', '.join(f'{x:.1f}' for x in os.getloadavg())} "
+          f"({os.cpu_count()} cores; sec = wall clock, cpu = the child's own time)")
     hdr = (f"{'instance':24} {'method':13} {'stud':>6} {'off':>4} {'rnd':>3} {'limit':>5} "
            f"{'sec':>7} {'cpu':>7} {'objective':>10} {'bound':>10} {'ref':>11} {'gap %':>7} "
            f"{'1st %':>6} {'miss':>5} {'MB':>6}  status")

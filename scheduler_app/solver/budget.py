@@ -24,8 +24,8 @@ PORTFOLIO_SPEED = 1.8
 #: seconds per column to build the LP and the CP-SAT model in Python (measured: about 30 and
 #: 60 microseconds); a phase starts only if the time left is at least twice its building time
 LP_BUILD_S, SAT_BUILD_S = 3e-5, 6e-5
-#: the answer may arrive this much after the limit (the spec's "limit + 10 %") when an exact fallback
-#: is needed to make it valid
+#: the answer may arrive this much after the limit (the spec's "limit + 10 %") when an exact
+#: fallback is needed to make it valid
 FALLBACK_SLACK = 0.10
 
 

@@ -308,8 +308,9 @@ def _improve(inst: Instance, pairs, bound, ctx: _Ctx, targets=None):
 
 
 def _reserve(inst: Instance, ctx: _Ctx) -> float:
-    """Seconds kept back at the end for checking (and, if needed, repairing) the answer."""
-    return min(0.1 * ctx.budget.limit, 0.02 + 2e-5 * (len(inst.students) + len(inst.slots)))
+    """Seconds kept back at the end for checking (and, if needed, repairing) the answer: about
+    0.3 s of CPU for 5,000 students, which took 1 s of wall clock on the busy 2-core machine."""
+    return min(0.2 * ctx.budget.limit, 0.05 + 1.5e-4 * (len(inst.students) + len(inst.slots)))
 
 
 def _is_uniform(inst: Instance) -> bool:

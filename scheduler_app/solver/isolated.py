@@ -45,8 +45,8 @@ def solve_isolated(instance: dict | str | bytes, time_limit_s: float | None = No
 
     ``timeout_s`` bounds the wait for the answer (default: the time limit plus
     :data:`GRACE_S`; the engine's default limit when none is given); the child is killed when it
-    passes. ``_crash`` is a test hook: ``"segv"``, ``"abort"``, ``"exit"``, ``"raise"`` or ``"hang"`` makes
-    the child fail that way after its first progress event."""
+    passes. ``_crash`` is a test hook: ``"segv"``, ``"abort"``, ``"exit"``, ``"raise"`` or
+    ``"hang"`` makes the child fail that way after its first progress event."""
     data = json.loads(instance) if isinstance(instance, (str, bytes)) else instance
     if timeout_s is None:
         from .engine import DEFAULT_TIME_LIMIT
