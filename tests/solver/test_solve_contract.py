@@ -175,3 +175,20 @@ def test_generated_day_result_is_valid_with_a_proven_bound():
     assert rep.ok, rep.lines()
     assert res["bound"] <= res["objective"]
     assert (res["objective"] - res["bound"]) / res["objective"] < 0.02
+
+
+def test_a_lock_whose_min_size_cannot_be_reached_is_infeasible_naming_the_locks():
+    """S1 must take place (P1 is locked to it) but needs 3 attendees; P2 is locked elsewhere in
+    the same round, so only P1 and P3 are left: the infeasibility core names both locks."""
+    data = {"rounds": ["R1"], "offers": [{"id": "O1"}, {"id": "O2"}],
+            "slots": [{"id": "S1", "offer": "O1", "round": "R1", "capacity": 5, "min_size": 3},
+                      {"id": "S2", "offer": "O2", "round": "R1", "capacity": 5}],
+            "students": [{"id": "P1", "preferences": {"O1": 1}, "locked_slots": ["S1"]},
+                         {"id": "P2", "preferences": {"O2": 1}, "locked_slots": ["S2"]},
+                         {"id": "P3", "preferences": {"O2": 1}}],
+            "rules": {"slots_per_student": 1, "rank_costs": [0], "unranked_cost": 3,
+                      "missing_cost": 5}}
+    res = solve(data)
+    assert res["status"] == "infeasible" and res["assignments"] == []
+    assert {"P1", "S1", "P2", "S2"} <= set(res["problems"][0]["ids"])
+    assert "P3" not in res["problems"][0]["ids"]
