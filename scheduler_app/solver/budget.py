@@ -22,8 +22,9 @@ WALL_PER_DTIME = 1.0
 #: (4 strategies on 2 cores: 7.0 deterministic seconds in 3.9 wall seconds)
 PORTFOLIO_SPEED = 1.8
 #: seconds per column to build the LP and the CP-SAT model in Python (measured: about 30 and
-#: 60 microseconds); a phase starts only if the time left is at least twice its building time
-LP_BUILD_S, SAT_BUILD_S = 3e-5, 6e-5
+#: 36-51 microseconds with the machine's load average at 6); a phase starts only if the time
+#: left covers BUILD_MARGIN times its building time
+LP_BUILD_S, SAT_BUILD_S, BUILD_MARGIN = 3e-5, 4.5e-5, 1.3
 #: the answer may arrive this much after the limit (the spec's "limit + 10 %") when an exact
 #: fallback is needed to make it valid
 FALLBACK_SLACK = 0.10

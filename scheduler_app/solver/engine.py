@@ -30,7 +30,7 @@ from typing import Callable
 
 import numpy as np
 
-from .budget import FALLBACK_SLACK, LP_BUILD_S, SAT_BUILD_S, Budget
+from .budget import BUILD_MARGIN, FALLBACK_SLACK, LP_BUILD_S, SAT_BUILD_S, Budget
 from .colouring import balance, edge_colouring
 from .columns import (Model, build_units, candidate_columns, constant_part, eligible_matrix,
                       ranked_mask, unit_of_student)
@@ -244,7 +244,7 @@ def _exact_fallback(inst: Instance, units: list[Unit], ctx: _Ctx, pairs) -> _Fou
     # the time left (the spec's 10 % included), but at least enough to build the model and
     # search it for a second: a late valid answer (saying stopped_early) beats none
     until = max(ctx.budget.hard_deadline - 0.05,
-                time.perf_counter() + 1.0 + 2 * SAT_BUILD_S * len(model.cost))
+                time.perf_counter() + 1.0 + BUILD_MARGIN * SAT_BUILD_S * len(model.cost))
     out = solve_columns(model, ctx, values=values, free=np.ones(len(model.cost), dtype=bool),
                         dtime=ctx.budget.dtime(0.1 + FALLBACK_SLACK, PORTFOLIO), until=until,
                         portfolio=PORTFOLIO)
@@ -414,7 +414,7 @@ def _solve_general(inst: Instance, units: list[Unit], ctx: _Ctx) -> _Found:
         ctx.report("integer", 0.4)
         counts, _, _ = integer_phase(
             inst, model, xv, yv, best.lower - const, ctx, full=False, free_units=free_units,
-            dtime=budget.dtime(0.15 if whole else 0.3),
+            dtime=budget.dtime(INTEGER_SHARE),
             until=budget.until(0.5 if whole else 0.6, reserve))
         pairs = disaggregate(inst, units, counts)
         pairs, left = make_valid(inst, fill_missing(inst, top_up_min_size(inst, pairs)))
@@ -474,13 +474,15 @@ def _lp_affordable(columns: int, budget: Budget) -> bool:
 
 
 def _time_for(ctx: _Ctx, columns: int, per_column: float) -> bool:
-    if ctx.budget.left() - _reserve(ctx.inst, ctx) >= 2 * per_column * columns + 0.05:
+    if ctx.budget.left() - _reserve(ctx.inst, ctx) >= BUILD_MARGIN * per_column * columns + 0.05:
         return True
     ctx.budget.stopped_early = True
     return False
 
 
 EPS_LP = 1e-6
+#: deterministic CP-SAT time of the integer phase, as a share of the limit
+INTEGER_SHARE = 0.3
 #: below this many allowed (unit, slot) pairs, CP-SAT searches the whole model after the
 #: decomposition (chosen by `python -m benchmarks.allocation --suite switch`)
 WHOLE_MODEL_MAX_PAIRS = 60_000

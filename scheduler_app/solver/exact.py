@@ -39,12 +39,12 @@ def solve_columns(model: "Model", ctx: "_Ctx", *, values: np.ndarray, free: np.n
     can stop as soon as it reaches it. ``portfolio``: see :meth:`.budget.Budget.sat`."""
     from ortools.sat.python import cp_model
 
-    from .budget import SAT_BUILD_S, Budget
+    from .budget import BUILD_MARGIN, SAT_BUILD_S, Budget
 
     inst = model.inst
     ncol = len(model.cost)
     val = np.asarray(values, dtype=np.int64).copy()
-    if Budget.seconds_to(until) < 2 * SAT_BUILD_S * int(np.count_nonzero(free)) + 0.02:
+    if Budget.seconds_to(until) < BUILD_MARGIN * SAT_BUILD_S * int(np.count_nonzero(free)) + 0.02:
         ctx.budget.stopped_early = True  # no time to build the model, let alone search it
         return SatOutcome("unknown", val, None, [])
     m = cp_model.CpModel()
@@ -66,26 +66,31 @@ def solve_columns(model: "Model", ctx: "_Ctx", *, values: np.ndarray, free: np.n
             m.AddHint(yvar[sl], 1 if load[sl] > 0 else 0)
     lock_lits: list[tuple[object, object]] = []
     infeasible_fixed: list = []
+    Sum, WeightedSum = cp_model.LinearExpr.Sum, cp_model.LinearExpr.WeightedSum
     for r in model.rows:
         const = 0
         terms = []
         for c in r.cols:
-            if c in var:
-                terms.append(var[c])
+            v = var.get(c)
+            if v is not None:
+                terms.append(v)
             else:
                 const += int(val[c])
         open_const = 0
         if r.open_slot is not None:
             if r.open_slot in yvar:
-                terms.append(r.open_coef * yvar[r.open_slot])
+                expr = WeightedSum(terms + [yvar[r.open_slot]], [1] * len(terms) + [r.open_coef])
+                terms.append(None)  # not empty
             else:
                 open_const = r.open_coef * (1 if load[r.open_slot] > 0 else 0)
+                expr = Sum(terms) if terms else None
+        else:
+            expr = Sum(terms) if terms else None
         if not terms:
             total = const + open_const
             if (r.hi is not None and total > r.hi) or (r.lo is not None and total < r.lo):
                 infeasible_fixed.append(r)
             continue
-        expr = sum(terms)
         if r.hi is not None:
             m.Add(expr <= r.hi - const - open_const)
         if r.lo is not None:
@@ -100,7 +105,8 @@ def solve_columns(model: "Model", ctx: "_Ctx", *, values: np.ndarray, free: np.n
                                                     if r.code in _LOCK_CODES])
     if not var:
         return SatOutcome("optimal", val, fixed_cost, [])
-    obj = sum(int(model.cost[c]) * v for c, v in var.items() if model.cost[c])
+    obj_cols = [c for c in var if model.cost[c]]
+    obj = WeightedSum([var[c] for c in obj_cols], [int(model.cost[c]) for c in obj_cols])
     m.Minimize(obj)
     if lower_bound is not None:
         m.Add(obj >= math.ceil(lower_bound - fixed_cost - 1e-6))
