@@ -32,8 +32,8 @@ import numpy as np
 
 from .budget import BUILD_MARGIN, FALLBACK_SLACK, LP_BUILD_S, SAT_BUILD_S, Budget
 from .colouring import balance, edge_colouring
-from .columns import (Model, build_units, candidate_columns, constant_part, eligible_matrix,
-                      ranked_mask, unit_of_student)
+from .columns import (Columns, Model, build_units, candidate_columns, constant_part,
+                      eligible_matrix, ranked_mask, unit_of_student)
 from .constraints import Unit, pair_problem, violations
 from .instance import FORMAT_RESULT, Instance, InvalidInstance, Problem, parse_instance
 from .lp import solve_lp, solve_pooled_lp
@@ -354,13 +354,13 @@ def _solve_general(inst: Instance, units: list[Unit], ctx: _Ctx) -> _Found:
     n_pairs = int(elig.sum())
     enumerate_all = n_pairs <= ENUMERATE_LIMIT or inst.costs.unranked_cost is None
     whole = enumerate_all and n_pairs <= WHOLE_MODEL_MAX_PAIRS
-    cols = candidate_columns(inst, units, elig, unranked=enumerate_all)
+    ranked = ranked_mask(inst, units) & elig
+    lp_next = enumerate_all or _lp_affordable(int(ranked.sum()), budget)
     const = constant_part(inst)
     best = _Best(inst)
     ctx.report("flow", 0.05)
-    lp_next = enumerate_all or _lp_affordable(len(cols.pairs), budget)
     starts = 1 if lp_next else FLOW_STARTS
-    for i, (bound, seats) in enumerate(offer_flow_starts(inst, cols.prev)):
+    for i, (bound, seats) in enumerate(offer_flow_starts(inst, Columns(inst, units).prev)):
         t = time.perf_counter()
         best.bound(bound)
         if i == 0:
@@ -372,12 +372,14 @@ def _solve_general(inst: Instance, units: list[Unit], ctx: _Ctx) -> _Found:
         if best.proven() or i + 1 >= starts or budget.share(0.5, reserve) < 2 * took:
             break
     if best.lower is None:  # even the relaxation cannot seat the locks
-        return _exact_infeasibility(inst, ctx, Model(inst, cols)) if whole else \
+        return _exact_infeasibility(inst, ctx, Model(inst, candidate_columns(
+            inst, units, elig, unranked=True))) if whole else \
             _Found(infeasible=_lock_culprits(inst, []))
-    if best.proven() or not lp_next or not _time_for(ctx, len(cols.pairs), LP_BUILD_S):
+    if best.proven() or not lp_next or not _time_for(ctx, int(ranked.sum()), LP_BUILD_S):
         return best.improved(ctx)
+    cols = candidate_columns(inst, units, elig, unranked=enumerate_all)
     ctx.report("lp", 0.1)
-    unranked = elig & ~ranked_mask(inst, units)
+    unranked = elig & ~ranked
     if enumerate_all:
         model = Model(inst, cols)
         lp = solve_lp(model, budget.until(0.4 if whole else 0.5, reserve))

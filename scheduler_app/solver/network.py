@@ -87,7 +87,7 @@ class _Day:
         np.maximum(self.cap, 0, out=self.cap)
         np.maximum(self.offer_cap, 0, out=self.offer_cap)
         np.maximum(self.target, 0, out=self.target)
-        self._allowed: dict[tuple, list[int]] = {}
+        self._allowed: dict[tuple, object] = {}  # allowed slots (and by offer) per profile
 
     def key(self, offer_index: int) -> str:
         inst = self.inst
@@ -102,6 +102,19 @@ class _Day:
         out = self._allowed.get(k)
         if out is None:
             out = [sl.index for sl in inst.slots if pair_problem(inst, st, sl) is None]
+            self._allowed[k] = out
+        return out
+
+    def by_offer(self, st) -> dict[int, list[int]]:
+        """The allowed slots of :meth:`allowed` grouped by offer (cached per profile)."""
+        inst = self.inst
+        k = ("by_offer", st.rounds, st.grade, st.excluded,
+             frozenset(st.preferences) if inst.costs.unranked_cost is None else None)
+        out = self._allowed.get(k)
+        if out is None:
+            out = defaultdict(list)
+            for x in self.allowed(st):
+                out[inst.slots[x].offer_index].append(x)
             self._allowed[k] = out
         return out
 
@@ -155,9 +168,7 @@ class OfferFlow:
             source_arc = g.arc(0, sn, t)
             g.arc(sn, 1, t, costs.missing_cost)
             allowed = day.allowed(st)
-            by_offer: dict[int, list[int]] = defaultdict(list)
-            for x in allowed:
-                by_offer[inst.slots[x].offer_index].append(x)
+            by_offer = day.by_offer(st)
             # explicit choices: ranked offers, locked offers, and offers of previous pairs
             # (whose slots earn the change cost back; through the pool they would not, and the
             # bound would be too high)
@@ -299,8 +310,16 @@ def place_in_rounds(inst: Instance, seats: dict[int, list[int]], sweeps: int = 3
     items: dict[int, list[int]] = defaultdict(list)
     for (si, o) in round_of:
         items[si].append(o)
-    for _ in range(sweeps):
+    has_min = {sl.offer_index for sl in inst.slots if sl.min_size > 1}
+    for sweep in range(sweeps):
+        # an offer is placed again only where that can help: a holder still misses a seat, or
+        # (in the first sweep) one of its slots has a minimum size
+        needy = {si for si in items if any(round_of[(si, o)] is None for o in items[si])}
+        if not needy and sweep:
+            break
         for o in sorted(holders):
+            if not (sweep == 0 and o in has_min) and not any(si in needy for si in holders[o]):
+                continue
             for _attempt in range(len(inst.rounds) + 1):
                 under = _place_offer(inst, day, o, holders[o], round_of, busy, slot_at,
                                      closed, allowed, locked_in, big)
