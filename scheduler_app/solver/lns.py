@@ -87,6 +87,7 @@ def improve(inst: Instance, pairs: list[tuple[str, str]], *, seed: int, steps: i
         return pairs, False
     gain = 0
     cut = False
+    tried: set[int] = set()
     for step in range(steps):
         if time.perf_counter() > wall_deadline:
             cut = True
@@ -95,9 +96,13 @@ def improve(inst: Instance, pairs: list[tuple[str, str]], *, seed: int, steps: i
                 objective - gain - bound <= stop_gap * abs(bound):
             break
         # --- neighbourhood
-        if targets:
-            sample = rng.sample(movable, min(len(movable), 200))
-            seed_st = max(sample, key=lambda i: (regret(i) - targets.get(i, 0), -i))
+        seed_st = None
+        if targets:  # the student who loses most against the relaxation, each once
+            loss, seed_st = max(((regret(i) - targets.get(i, 0), -i) for i in movable
+                                 if i not in tried), default=(0, None))
+            seed_st = -seed_st if seed_st is not None and loss > 0 else None
+        if seed_st is not None:
+            tried.add(seed_st)
         else:
             sample = rng.sample(movable, min(len(movable), 40))
             seed_st = max(sample, key=lambda i: (regret(i), -i))
