@@ -486,9 +486,12 @@ def _time_for(ctx: _Ctx, columns: int, per_column: float) -> bool:
 EPS_LP = 1e-6
 #: deterministic CP-SAT time of the integer phase, as a share of the limit
 INTEGER_SHARE = 0.3
-#: below this many allowed (unit, slot) pairs, CP-SAT searches the whole model after the
-#: decomposition (chosen by `python -m benchmarks.allocation --suite switch`)
-WHOLE_MODEL_MAX_PAIRS = 60_000
+#: up to this many allowed (unit, slot) pairs, CP-SAT searches the whole model after the
+#: decomposition; above, LNS. Chosen with `python -m benchmarks.allocation --suite switch` (5 s,
+#: busy 2-core machine): whole model better at 11,000 pairs (gap 0.12 % against 90 %), equal at
+#: 20,000, worse from 31,000 (107 % / 669 %, 45,000: 32 % / 641 %) -- building it in Python
+#: (about 45 us a column) leaves no time to search it
+WHOLE_MODEL_MAX_PAIRS = 20_000
 
 
 #: search strategies CP-SAT interleaves on the whole model (deterministically); on mid-size days
