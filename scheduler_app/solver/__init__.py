@@ -8,8 +8,9 @@ allocation-result/1). Stable Python API for the web app:
     :class:`Problem` (``code``, ``message``, ``ids``).
 ``solve(data_or_instance, *, time_limit_s=None, seed=None, progress=None) -> dict``
     Returns an allocation-result/1 dict (status ``optimal``/``feasible``/``infeasible``/
-    ``invalid``); prints nothing; deterministic for the same instance and seed. ``progress``, if
-    given, is called now and then with ``(phase: str, fraction: float)``.
+    ``invalid``); prints nothing; deterministic for the same instance and seed (unless
+    ``metrics.stopped_early``). Every ``optimal``/``feasible`` answer has passed :func:`check`.
+    ``progress``, if given, is called now and then with ``(phase: str, fraction: float)``.
 ``check(instance_data, result_data) -> CheckReport``
     ``ok``, ``violations`` (each with constraint number, code, message, ids), ``problems``,
     ``objective`` (recomputed), ``reported_objective``.
@@ -19,6 +20,12 @@ allocation-result/1). Stable Python API for the web app:
     Rank histogram, missing slots, students fully served, first-wish share, and per group.
 ``generate_career_day(students, offers, rounds, seed=0, uniform=False) -> dict``
     A realistic, seeded, deterministic instance dict.
+``generate_varied_day(students, offers, rounds, seed=0, **knobs) -> dict``
+    The same with seats per round, presence windows, grade limits, minimum sizes, exclusions and
+    locks (see :mod:`scheduler_app.solver.generator`).
+``solve_isolated(instance, time_limit_s=None, seed=None, progress=None) -> dict``
+    :func:`solve` in a child process; raises :class:`SolverCrashed` if the child dies
+    (:mod:`scheduler_app.solver.isolated`).
 
 Command line: ``python -m scheduler_app.solver solve INSTANCE.json [-o RESULT.json]
 [--time-limit S] [--seed N]``, ``check INSTANCE.json RESULT.json``,
@@ -31,12 +38,13 @@ from .check import CheckReport, check
 from .constraints import HARD_CONSTRAINTS, Violation, violations
 from .engine import solve
 from .explain import Reason, explain
-from .generator import generate_career_day
+from .generator import generate_career_day, generate_varied_day
+from .isolated import SolverCrashed, solve_isolated
 from .instance import CostWeights, Instance, InvalidInstance, Problem, parse_instance
 from .objective import evaluate, metrics
 
 __all__ = [
     "CheckReport", "CostWeights", "HARD_CONSTRAINTS", "Instance", "InvalidInstance", "Problem",
-    "Reason", "Violation", "check", "evaluate", "explain", "generate_career_day", "metrics",
-    "parse_instance", "solve", "violations",
+    "Reason", "SolverCrashed", "Violation", "check", "evaluate", "explain", "generate_career_day",
+    "generate_varied_day", "metrics", "parse_instance", "solve", "solve_isolated", "violations",
 ]

@@ -215,3 +215,172 @@ def top_up_min_size(inst: Instance, pairs: list[tuple[str, str]]) -> list[tuple[
             load[slot.index] += 1
             offer_load[o.index] += 1
     return pairs
+
+
+class _Alloc:
+    """An allocation being edited: pairs with slot, offer and per-student indexes."""
+
+    def __init__(self, inst: Instance, pairs):
+        self.inst = inst
+        self.pairs: dict[tuple[str, str], None] = dict.fromkeys(pairs)
+        self.load = np.zeros(len(inst.slots), dtype=np.int64)
+        self.offer_load = np.zeros(len(inst.offers), dtype=np.int64)
+        self.of_student: dict[str, list[str]] = defaultdict(list)
+        self.of_slot: dict[str, list[str]] = defaultdict(list)
+        for s, l in self.pairs:
+            self._index(s, l, +1)
+
+    def _index(self, s: str, l: str, d: int) -> None:
+        sl = self.inst.slot_by_id[l]
+        self.load[sl.index] += d
+        self.offer_load[sl.offer_index] += d
+        if d > 0:
+            self.of_student[s].append(l)
+            self.of_slot[l].append(s)
+        else:
+            self.of_student[s].remove(l)
+            self.of_slot[l].remove(s)
+
+    def add(self, s: str, l: str) -> None:
+        if (s, l) not in self.pairs:
+            self.pairs[(s, l)] = None
+            self._index(s, l, +1)
+
+    def remove(self, s: str, l: str) -> None:
+        if (s, l) in self.pairs:
+            del self.pairs[(s, l)]
+            self._index(s, l, -1)
+
+    def key(self, l: str) -> str:
+        sl = self.inst.slot_by_id[l]
+        return self.inst.offers[sl.offer_index].company_key if self.inst.distinct_companies \
+            else sl.offer
+
+    def clashes(self, s: str, l: str) -> list[str]:
+        """The student's slots that (s, l) would clash with: same round or offer (company)."""
+        sl = self.inst.slot_by_id[l]
+        return [x for x in self.of_student[s] if x != l and (
+            self.inst.slot_by_id[x].round == sl.round or self.key(x) == self.key(l))]
+
+    def make_room(self, s: str, l: str) -> bool:
+        """Free what (s, l) needs: the student's clashing slots, a seat in the slot, room under
+        max_total, a place under the student's target -- removing only unlocked pairs. False
+        (and nothing changed) if a locked pair stands in the way."""
+        inst = self.inst
+        st, sl = inst.student_by_id[s], inst.slot_by_id[l]
+        clash = self.clashes(s, l)
+        if any(_is_locked(inst, s, x) for x in clash):
+            return False
+        evict_seat = None
+        if self.load[sl.index] >= sl.capacity:
+            others = [t for t in self.of_slot[l] if not _is_locked(inst, t, l)]
+            if not others:
+                return False
+            evict_seat = (others[-1], l)
+        offer = inst.offers[sl.offer_index]
+        evict_offer = None
+        if offer.max_total is not None and evict_seat is None and \
+                self.offer_load[offer.index] >= offer.max_total:
+            others = [(t, x) for x in (inst.slots[i].id for i in inst.slots_of_offer[offer.index])
+                      for t in self.of_slot[x] if not _is_locked(inst, t, x)]
+            if not others:
+                return False
+            evict_offer = others[-1]
+        for x in clash:
+            self.remove(s, x)
+        for p in (evict_seat, evict_offer):
+            if p is not None:
+                self.remove(*p)
+        mine = self.of_student[s]
+        if len(mine) >= inst.target(st):
+            free = [x for x in mine if not _is_locked(inst, s, x)]
+            if not free:
+                return False
+            worst = max(free, key=lambda x: (inst.cost(st, inst.slot_by_id[x].offer) or 0, x))
+            self.remove(s, worst)
+        return True
+
+
+def enforce_locks(inst: Instance, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Add every locked slot and locked offer that the allocation misses, making room by removing
+    unlocked pairs (the student's clashing slots, another student's seat, the student's worst
+    slot). Locks the pre-check found impossible are never asked for here."""
+    a = _Alloc(inst, pairs)
+    for st in inst.students:
+        for sid in st.locked_slots:
+            if (st.id, sid) not in a.pairs and a.make_room(st.id, sid):
+                a.add(st.id, sid)
+        for oid in st.locked_offers:
+            offer = inst.offer_by_id[oid]
+            slots = [inst.slots[i] for i in inst.slots_of_offer[offer.index]]
+            if any((st.id, sl.id) in a.pairs for sl in slots):
+                continue
+            options = [sl for sl in slots if pair_problem(inst, st, sl) is None]
+            # least disruptive first: a free round, a spare seat, a slot that already takes place
+            options.sort(key=lambda sl: (len(a.clashes(st.id, sl.id)),
+                                         a.load[sl.index] >= sl.capacity,
+                                         a.load[sl.index] == 0 and sl.min_size > 1,
+                                         sl.index))
+            for sl in options:
+                if a.make_room(st.id, sl.id):
+                    a.add(st.id, sl.id)
+                    break
+    return list(a.pairs)
+
+
+def fix_min_sizes(inst: Instance, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Slots that take place below their minimum size: close those without a locked attendee;
+    fill the others up, with students free in that round first, then students moved out of an
+    unlocked slot of that round that keeps its own minimum size."""
+    a = _Alloc(inst, pairs)
+    for sl in inst.slots:
+        if not (0 < a.load[sl.index] < sl.min_size):
+            continue
+        members = list(a.of_slot[sl.id])
+        if not any(_is_locked(inst, s, sl.id) for s in members):
+            for s in members:
+                a.remove(s, sl.id)
+            continue
+        cands = []
+        for st in inst.students:
+            if st.id in members or pair_problem(inst, st, sl) is not None:
+                continue
+            c = inst.cost(st, sl.offer)
+            clash = a.clashes(st.id, sl.id)
+            if any(_is_locked(inst, st.id, x) for x in clash) or len(clash) > 1:
+                continue
+            if clash:
+                x = inst.slot_by_id[clash[0]]
+                if x.round != sl.round or (x.min_size and a.load[x.index] - 1 < x.min_size):
+                    continue
+                delta = (c or 0) - (inst.cost(st, x.offer) or 0)
+            else:
+                if len(a.of_student[st.id]) >= inst.target(st):
+                    continue
+                delta = (c or 0) - inst.costs.missing_cost
+            cands.append((bool(clash), delta, st.index))
+        cands.sort()
+        for _, _, si in cands:
+            if a.load[sl.index] >= sl.min_size:
+                break
+            st = inst.students[si]
+            if a.make_room(st.id, sl.id):
+                a.add(st.id, sl.id)
+    return list(a.pairs)
+
+
+def make_valid(inst: Instance, pairs: list[tuple[str, str]], rounds: int = 3):
+    """Repair an allocation until it keeps every hard constraint (locks and the minimum sizes they
+    force open included), then fill empty wanted slots; returns (pairs, remaining violations)."""
+    from .constraints import violations
+
+    pairs = list(dict.fromkeys(pairs))
+    left = violations(inst, pairs)
+    for _ in range(rounds):
+        if not left:
+            break
+        pairs = enforce_locks(inst, pairs)
+        pairs = fix_min_sizes(inst, top_up_min_size(inst, pairs))
+        pairs = repair(inst, pairs)
+        left = violations(inst, pairs)
+    return pairs, left

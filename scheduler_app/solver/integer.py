@@ -2,29 +2,18 @@
 hint (LP rounded down, then a greedy repair that checks the same constraint rows)."""
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .engine import _Ctx, _Model
+    from .columns import Model
+    from .engine import _Ctx
 
 EPS = 1e-6
 
 
-def _sat_params(solver, ctx: "_Ctx", seconds: float) -> None:
-    p = solver.parameters
-    p.random_seed = ctx.seed
-    # Deterministic: several strategies interleaved in one thread, limited by deterministic
-    # time only (a generous wall-clock limit stays as a safety net).
-    p.num_workers = 1
-    p.max_deterministic_time = max(0.5, seconds)
-    p.max_time_in_seconds = max(2.0, 3.0 * seconds)
-    p.log_search_progress = False
-
-
-def greedy_hint(model: "_Model", val: np.ndarray, free: np.ndarray) -> np.ndarray:
+def greedy_hint(model: "Model", val: np.ndarray, free: np.ndarray) -> np.ndarray:
     """Make ``val`` (integer column values) satisfy every row, changing only ``free`` columns:
     close min-size slots that are under-filled, satisfy lock rows, then fill beneficial columns
     (negative cost) while every row stays satisfied."""
@@ -96,10 +85,16 @@ def greedy_hint(model: "_Model", val: np.ndarray, free: np.ndarray) -> np.ndarra
     return val
 
 
-def integer_phase(inst, model: "_Model", xv: np.ndarray, yv: dict, lp_bound: float,
-                  ctx: "_Ctx", *, full: bool, free_units: set[int] | None = None):
-    """Returns ({(unit, slot): count}, proven bound on sum(cost*x) or None)."""
-    from ortools.sat.python import cp_model
+def integer_phase(inst, model: "Model", xv: np.ndarray, yv: dict, lp_bound: float | None,
+                  ctx: "_Ctx", *, full: bool, free_units: set[int] | None = None,
+                  dtime: float, until: float):
+    """Returns ({(unit, slot): count}, proven bound on sum(cost*x) or None, status).
+
+    The bound is proven only when the model holds every allowed column (``full``). Status is the
+    CP-SAT outcome (``infeasible`` on a full model proves the instance infeasible); when CP-SAT
+    finds nothing, the counts are the greedy starting point, which may violate locks and minimum
+    sizes -- the engine checks and repairs every answer before returning it."""
+    from .exact import solve_columns
 
     ncol = len(model.cost)
     rounded = np.rint(xv)
@@ -108,7 +103,7 @@ def integer_phase(inst, model: "_Model", xv: np.ndarray, yv: dict, lp_bound: flo
         free = np.ones(ncol, dtype=bool)
     else:
         free_units = set(free_units or ())
-        free_units |= set(np.asarray(model.uni.col_unit)[frac].tolist())
+        free_units |= set(np.asarray(model.uni.col_unit, dtype=np.int64)[frac].tolist())
         frac_slots = {sl for sl, v in yv.items() if EPS < v < 1 - EPS}
         for c in range(ncol):
             if model.uni.col_slot[c] in frac_slots and xv[c] > EPS:
@@ -119,67 +114,7 @@ def integer_phase(inst, model: "_Model", xv: np.ndarray, yv: dict, lp_bound: flo
             np.zeros(0, dtype=bool)
     val = np.where(free, np.floor(xv + EPS), rounded).astype(np.int64)
     val = greedy_hint(model, val, free)
-    fixed_cost = int(sum(model.cost[c] * int(val[c]) for c in range(ncol) if not free[c]))
-    if not free.any():
-        counts = {model.cols.pairs[c]: int(val[c]) for c in range(ncol) if val[c] > 0}
-        return counts, (None if not full else None)
-
-    m = cp_model.CpModel()
-    var: dict[int, object] = {}
-    for c in np.nonzero(free)[0].tolist():
-        ub = model.ubs[c]
-        v = m.NewBoolVar("") if ub == 1 else m.NewIntVar(0, ub, "")
-        var[c] = v
-        m.AddHint(v, int(val[c]))
-    slot_of = model.uni.col_slot
-    load = np.zeros(len(inst.slots), dtype=np.int64)
-    np.add.at(load, np.asarray(slot_of, dtype=np.int64), val)
-    free_slots = {slot_of[c] for c in var}
-    yvar = {}
-    for sl in model.open_slots:
-        if sl in free_slots:
-            yvar[sl] = m.NewBoolVar("")
-            m.AddHint(yvar[sl], 1 if load[sl] > 0 else 0)
-    for r in model.rows:
-        const = 0
-        terms = []
-        for c in r.cols:
-            if c in var:
-                terms.append(var[c])
-            else:
-                const += int(val[c])
-        open_const = 0
-        if r.open_slot is not None:
-            if r.open_slot in yvar:
-                terms.append(r.open_coef * yvar[r.open_slot])
-            else:
-                open_const = r.open_coef * (1 if load[r.open_slot] > 0 else 0)
-        if not terms:
-            continue
-        expr = sum(terms)
-        if r.hi is not None:
-            m.Add(expr <= r.hi - const - open_const)
-        if r.lo is not None:
-            m.Add(expr >= r.lo - const - open_const)
-    obj = sum(model.cost[c] * v for c, v in var.items())
-    m.Minimize(obj)
-    if lp_bound is not None:  # valid only when the LP covers exactly these columns' costs
-        lb = math.ceil(lp_bound - fixed_cost - 1e-6)
-        m.Add(obj >= lb)
-    solver = cp_model.CpSolver()
-    # at least a quarter of the limit, even if the LP ran long (a small, bounded overshoot)
-    _sat_params(solver, ctx, max(0.25 * (ctx.deadline - ctx.t0), ctx.left() - 0.5))
-    status = solver.Solve(m)
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        for c, v in var.items():
-            val[c] = solver.Value(v)
-        bound = None
-        if full:
-            bound = math.ceil(solver.BestObjectiveBound() - 1e-6) if status != cp_model.OPTIMAL \
-                else int(round(solver.ObjectiveValue()))
-    elif status == cp_model.INFEASIBLE and full:
-        return None, None
-    else:
-        bound = None  # keep the hint (it satisfies every row unless locks are unmet)
-    counts = {model.cols.pairs[c]: int(val[c]) for c in range(ncol) if val[c] > 0}
-    return counts, bound
+    out = solve_columns(model, ctx, values=val, free=free, dtime=dtime, until=until,
+                        lower_bound=lp_bound)
+    counts = {model.cols.pairs[c]: int(out.values[c]) for c in range(ncol) if out.values[c] > 0}
+    return counts, (out.bound if full else None), out.status

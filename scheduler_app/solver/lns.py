@@ -24,7 +24,11 @@ from .instance import Instance
 
 def improve(inst: Instance, pairs: list[tuple[str, str]], *, seed: int, steps: int,
             step_dtime: float, size: int, wall_deadline: float, bound: int | None = None,
-            objective=None, stop_gap: float = 0.0):
+            objective=None, stop_gap: float = 0.0, targets: dict[int, int] | None = None):
+    """Returns (pairs, cut): ``cut`` is True when the clock stopped the steps early.
+
+    ``targets`` (student index -> cost in a relaxation's solution) makes the seeds the students
+    who lose most against the relaxation, where the gap is."""
     from ortools.sat.python import cp_model
 
     S, L = inst.students, inst.slots
@@ -80,17 +84,28 @@ def improve(inst: Instance, pairs: list[tuple[str, str]], *, seed: int, steps: i
     rng = random.Random(f"lns/{seed}")
     movable = [i for i in range(nst) if free_ok[i]]
     if not movable:
-        return pairs
+        return pairs, False
     gain = 0
+    cut = False
+    tried: set[int] = set()
     for step in range(steps):
         if time.perf_counter() > wall_deadline:
+            cut = True
             break
         if bound is not None and objective is not None and \
                 objective - gain - bound <= stop_gap * abs(bound):
             break
         # --- neighbourhood
-        sample = rng.sample(movable, min(len(movable), 40))
-        seed_st = max(sample, key=lambda i: (regret(i), -i))
+        seed_st = None
+        if targets:  # the student who loses most against the relaxation, each once
+            loss, seed_st = max(((regret(i) - targets.get(i, 0), -i) for i in movable
+                                 if i not in tried), default=(0, None))
+            seed_st = -seed_st if seed_st is not None and loss > 0 else None
+        if seed_st is not None:
+            tried.add(seed_st)
+        else:
+            sample = rng.sample(movable, min(len(movable), 40))
+            seed_st = max(sample, key=lambda i: (regret(i), -i))
         hood: list[int] = [seed_st]
         inhood = {seed_st}
         frontier = [seed_st]
@@ -120,11 +135,8 @@ def improve(inst: Instance, pairs: list[tuple[str, str]], *, seed: int, steps: i
             frontier = nxt
         # --- model
         hood.sort()
-        touched = set()
-        for i in hood:
-            touched.update(cur[i])
-            for oid in S[i].preferences:
-                touched.update(inst.slots_of_offer[inst.offer_by_id[oid].index])
+        # a student's candidates: its own slots, the slots of the offers it ranked, and the
+        # two roomiest other slots in each round (seats change hands inside the neighbourhood)
         m = cp_model.CpModel()
         xs: dict[tuple[int, int], object] = {}
         by_slot = defaultdict(list)
@@ -136,8 +148,16 @@ def improve(inst: Instance, pairs: list[tuple[str, str]], *, seed: int, steps: i
             by_round = defaultdict(list)
             by_comp = defaultdict(list)
             allv = []
+            ranked_slots = {x for oid in st.preferences
+                            for x in inst.slots_of_offer[inst.offer_by_id[oid].index]}
+            # unranked: the two roomiest slots per round besides the student's own
+            roomy: dict[int, list[int]] = defaultdict(list)
+            for sl in sorted(cands(i), key=lambda x: (load[x] - L[x].capacity, x)):
+                if sl not in ranked_slots and len(roomy[L[sl].round_index]) < 2:
+                    roomy[L[sl].round_index].append(sl)
+            spare_ok = {x for xs in roomy.values() for x in xs}
             for sl in cands(i):
-                if sl not in touched:
+                if sl not in mine and sl not in ranked_slots and sl not in spare_ok:
                     continue
                 k = coef(i, sl)
                 if k is None or (k >= 0 and sl not in mine):
@@ -188,8 +208,12 @@ def improve(inst: Instance, pairs: list[tuple[str, str]], *, seed: int, steps: i
         p.random_seed = seed + step
         p.num_workers = 1
         p.max_deterministic_time = step_dtime
-        p.max_time_in_seconds = max(1.0, 5 * step_dtime)
+        p.max_time_in_seconds = max(0.01, wall_deadline - time.perf_counter())
         st_ = solver.Solve(m)
+        if st_ in (cp_model.FEASIBLE, cp_model.UNKNOWN) and \
+                solver.deterministic_time < \
+                0.98 * step_dtime:
+            cut = True  # the clock, not the deterministic limit, ended this step
         if st_ not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             continue
         new_obj = int(round(solver.ObjectiveValue()))
@@ -214,4 +238,4 @@ def improve(inst: Instance, pairs: list[tuple[str, str]], *, seed: int, steps: i
     for i in range(nst):
         if free_ok[i]:
             out.extend((S[i].id, L[sl].id) for sl in sorted(cur[i]))
-    return out
+    return out, cut

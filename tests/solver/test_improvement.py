@@ -20,8 +20,8 @@ def test_lns_keeps_validity_improves_and_is_deterministic():
     inst = parse_instance(generate_career_day(150, 15, 4, seed=3))
     start = _start(inst)
     assert _valid(inst, start)
-    a = improve(inst, start, seed=1, steps=3, step_dtime=0.3, size=40, wall_deadline=1e18)
-    b = improve(inst, start, seed=1, steps=3, step_dtime=0.3, size=40, wall_deadline=1e18)
+    a, _ = improve(inst, start, seed=1, steps=3, step_dtime=0.3, size=40, wall_deadline=1e18)
+    b, _ = improve(inst, start, seed=1, steps=3, step_dtime=0.3, size=40, wall_deadline=1e18)
     assert sorted(a) == sorted(b)
     assert _valid(inst, a)
     assert evaluate(inst, a).total < evaluate(inst, start).total
