@@ -143,7 +143,7 @@ def test_run_allocation_writes_progress_that_another_connection_sees_while_the_e
         watcher.dispose()
         return real_solve(instance, **options)
 
-    monkeypatch.setattr("scheduler_app.solver.solve", observed_solve)
+    monkeypatch.setattr("scheduler_app.solver.solve_isolated", observed_solve)
     with file_app.app_context():
         db.create_all()
         day = make_small_day()
@@ -165,7 +165,7 @@ def test_a_failing_run_is_marked_failed_and_leaves_the_published_allocation_inta
     def broken_solve(instance, **options):
         raise RuntimeError("engine crashed")
 
-    monkeypatch.setattr("scheduler_app.solver.solve", broken_solve)
+    monkeypatch.setattr("scheduler_app.solver.solve_isolated", broken_solve)
     failed = allocate(day.career_day)
 
     assert failed.state is AllocationState.failed and "engine crashed" in failed.error
@@ -186,7 +186,7 @@ def test_a_result_that_breaks_halfway_through_saving_writes_none_of_its_assignme
         result["assignments"].append({"student": instance["students"][0]["id"], "slot": "S999999"})
         return result
 
-    monkeypatch.setattr("scheduler_app.solver.solve", result_with_an_unknown_slot)
+    monkeypatch.setattr("scheduler_app.solver.solve_isolated", result_with_an_unknown_slot)
     allocation = allocate(day.career_day)
 
     assert allocation.state is AllocationState.failed
@@ -201,7 +201,7 @@ def test_an_interrupted_run_does_not_stay_running(db_session, monkeypatch):
     def interrupted(instance, **options):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("scheduler_app.solver.solve", interrupted)
+    monkeypatch.setattr("scheduler_app.solver.solve_isolated", interrupted)
     with pytest.raises(KeyboardInterrupt):
         allocate(day.career_day)
     allocation = db_session.scalar(select(Allocation))
@@ -227,7 +227,7 @@ def _solve_observing(monkeypatch, observe):
         observe()
         return real_solve(instance, **options)
 
-    monkeypatch.setattr("scheduler_app.solver.solve", observed_solve)
+    monkeypatch.setattr("scheduler_app.solver.solve_isolated", observed_solve)
 
 
 def test_a_run_holds_this_processs_lease_while_the_engine_works_and_gives_it_up_when_done(db_session, monkeypatch):
@@ -334,3 +334,23 @@ def test_publish_refuses_an_allocation_that_has_not_finished_or_found_no_solutio
     with pytest.raises(DomainError):
         publish(None, queued, NOW)
     assert day.career_day.published_allocation is None
+
+
+def test_a_solver_that_dies_by_a_signal_fails_the_run_with_a_message_and_the_process_lives_on(db_session, monkeypatch):
+    """The engine runs in a child process: a segmentation fault in a native library ends the child,
+    not the job process; the run is failed with what happened and the day can be allocated again."""
+    require_solver()
+    import functools
+
+    import scheduler_app.solver as solver
+
+    day = make_small_day()
+    monkeypatch.setattr("scheduler_app.solver.solve_isolated", functools.partial(solver.solve_isolated, _crash="segv"))
+
+    crashed = allocate(day.career_day)
+
+    assert crashed.state is AllocationState.failed
+    assert "SolverCrashed" in crashed.error and "signal 11" in crashed.error
+    assert db_session.scalar(select(func.count(Assignment.id)).where(Assignment.allocation_id == crashed.id)) == 0
+    monkeypatch.undo()
+    assert allocate(day.career_day).state is AllocationState.done  # this very process goes on
