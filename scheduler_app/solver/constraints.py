@@ -305,7 +305,7 @@ def violations(inst: Instance, pairs: Sequence[tuple[str, str]]) -> list[Violati
     uni = Universe.build(singleton_units(inst), keys)
     x = [counts[k] for k in keys]
     load = Counter()
-    for (si, li), n in counts.items():
+    for (_si, li), n in counts.items():
         load[li] += n
     for row in all_rows(inst, uni):
         v = row_value(row, x, lambda s: 1 if load[s] > 0 else 0)

@@ -82,7 +82,7 @@ def fill_missing(inst: Instance, pairs: list[tuple[str, str]], rounds: int = 3):
                 rn = node_of(sr_node, (i, sl.round_index))
                 tails.append(rn), heads.append(node_of(slot_node, sl.index)), caps.append(1)
                 costs.append(c), info.append((st.id, sl.id))
-        for (i, r), rn in sr_node.items():
+        for (i, _r), rn in sr_node.items():
             tails.append(2 + i), heads.append(rn), caps.append(1), costs.append(0)
             info.append(None)
         for sl, sn in slot_node.items():
@@ -209,7 +209,7 @@ def top_up_min_size(inst: Instance, pairs: list[tuple[str, str]]) -> list[tuple[
         if len(cands) < need:
             continue
         cands.sort()
-        for c, si in cands[:need]:
+        for _c, si in cands[:need]:
             pairs.append((inst.students[si].id, slot.id))
             got[si].append(slot.index)
             load[slot.index] += 1

@@ -69,7 +69,7 @@ def generate_career_day(students: int, offers: int, rounds: int, seed: int = 0,
     # --- slots: base size per offer, some offers skip a round, scaled to 1.15 x demand
     base = [rng.randint(12, 30) for _ in range(offers)]
     rounds_of = []
-    for o in range(offers):
+    for _ in range(offers):
         rs = list(range(rounds))
         if not uniform and rounds >= 3 and rng.random() < 0.15:
             rs.remove(rng.randrange(rounds))

@@ -139,7 +139,7 @@ def solve_pooled_lp(inst: Instance, model: Model, unranked: np.ndarray, until: f
     for g, sl in zip(*np.nonzero(gmask)):
         p[(int(g), int(sl))] = solver.NumVar(0.0, float(inst.slots[sl].capacity), "")
     p_of_slot = defaultdict(list)
-    for (g, sl), v in p.items():
+    for (_g, sl), v in p.items():
         p_of_slot[sl].append(v)
     slot_rowed, offer_rowed = set(), set()
     for row, ct in zip(model.rows, lp.cons):

@@ -328,7 +328,7 @@ def place_in_rounds(inst: Instance, seats: dict[int, list[int]], sweeps: int = 3
                 closed.update(under)
         # students with an offer left out: their own offers matched again to the rounds
         load = defaultdict(int, locked_in)
-        for (si, o), r in round_of.items():
+        for (_si, o), r in round_of.items():
             if r is not None:
                 load[slot_at[(o, r)]] += 1
         for si in sorted(items):

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from scheduler_app.extensions import db
-from scheduler_app.models import CareerDay, Offer, OrganisationKind, Room, Slot, Student, Venue
+from scheduler_app.models import CareerDay, Offer, OrganisationKind, Room, Student, Venue
 from tests import factories
 from tests.web.career_day_helpers import make_day, publish_by_hand
 
