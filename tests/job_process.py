@@ -18,7 +18,8 @@ def main(settings_path: str, allocation_id: int) -> None:
         while True:
             time.sleep(60)
 
-    scheduler_app.solver.solve = engine_that_never_finishes
+    # run_allocation calls the engine through solve_isolated (a child process): replace that
+    scheduler_app.solver.solve_isolated = engine_that_never_finishes
     app = app_from_settings_file(settings_path)
     with app.app_context():
         run_allocation(allocation_id, utc_now)
