@@ -296,10 +296,12 @@ demo_group = AppGroup("demo", help="Demo data for trying the app.")
 @demo_group.command("load")
 def load_demo_data() -> None:
     """Load the demo district (Landkreis Osnabrück) into an empty database, in one transaction."""
+    from flask import current_app
+
     from scheduler_app.demo import DEMO_PASSWORD, load_demo
 
     try:
-        summary = load_demo(utc_now())
+        summary = load_demo(utc_now(), base_url=current_app.config["PUBLIC_BASE_URL"])
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
@@ -325,7 +327,7 @@ def prepare_database(app: Flask):
         flask_migrate.upgrade()
         if not database_is_empty():
             return None
-        summary = load_demo(utc_now())
+        summary = load_demo(utc_now(), base_url=app.config["PUBLIC_BASE_URL"])
         db.session.commit()
         return summary
 

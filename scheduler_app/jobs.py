@@ -157,10 +157,10 @@ def run_job(app: Flask, job: Job, now: datetime | None = None) -> int:
     """Run one sweep and record it (:class:`JobRun`); an error is logged and recorded, never raised,
     so one broken job never stops the others."""
     started = utc_now()
-    with app.app_context():
-        run = db.session.get(JobRun, job.name) or JobRun(name=job.name, started_at=started)
-        run.started_at, run.finished_at, run.simulated_now, run.process = started, None, now, process_identity()
-        db.session.merge(run)
+    with app.app_context():  # two processes may record the first run of a job at once: insert, then update
+        insert_unless_present(JobRun, {"name": job.name, "started_at": started, "did": 0}, ["name"])
+        db.session.execute(update(JobRun).where(JobRun.name == job.name).values(
+            started_at=started, finished_at=None, simulated_now=now, process=process_identity()))
         db.session.commit()
     did, error = 0, None
     try:
@@ -170,11 +170,9 @@ def run_job(app: Flask, job: Job, now: datetime | None = None) -> int:
         error = f"{type(exception).__name__}: {exception}"[:500]
     with app.app_context():
         db.session.rollback()
-        run = db.session.get(JobRun, job.name)
-        run.finished_at, run.did = utc_now(), did
-        run.error = error
-        if error:
-            run.last_error_at = run.finished_at
+        finished = utc_now()
+        db.session.execute(update(JobRun).where(JobRun.name == job.name).values(
+            finished_at=finished, did=did, error=error, **({"last_error_at": finished} if error else {})))
         db.session.commit()
     return did
 

@@ -28,10 +28,10 @@ from sqlalchemy import select
 
 from scheduler_app.domain import retention
 from scheduler_app.domain.allocation import start_allocation
-from scheduler_app.domain.calendar import CalendarEntry, build_calendar, uid, uid_domain
 from scheduler_app.domain.dashboards import wall_clock
 from scheduler_app.domain.errors import DomainError
-from scheduler_app.domain.mail import Attachment, queue_mail
+from scheduler_app.domain.event_mails import mail_registration
+from scheduler_app.domain.mail import queue_mail
 from scheduler_app.extensions import db
 from scheduler_app.jobs import ItemFailed, do_once
 from scheduler_app.models import (
@@ -59,7 +59,6 @@ log = logging.getLogger(__name__)
 EVENT_REMINDER_BEFORE = timedelta(days=2)
 POLL_REMINDER_BEFORE = timedelta(days=2)
 RETENTION_NOTICE_BEFORE = timedelta(days=14)
-CALENDAR_TYPE = "text/calendar; method=PUBLISH; charset=utf-8"
 
 
 def reminder_offsets(career_day: CareerDay) -> list[int]:
@@ -204,22 +203,10 @@ def _mail_result(allocation: Allocation, now: datetime, base_url: str) -> str:
 
 # --- employer events and alliance meetings ---------------------------------------------------------------
 
-def _event_attachment(event: EmployerEvent, base_url: str) -> Attachment:
-    entry = CalendarEntry(uid=uid("employer-event", event.id, domain=uid_domain(base_url)), summary=event.title,
-                          starts_at=event.starts_at, ends_at=event.ends_at, last_modified=event.updated_at,
-                          location=event.venue.address if event.venue else None, description=event.description)
-    body = build_calendar([entry], name=event.title, method="PUBLISH").decode("utf-8")
-    return Attachment(f"employer-event-{event.id}.ics", CALENDAR_TYPE, body)
-
-
 def _remind_registrants(event: EmployerEvent, now: datetime, base_url: str) -> str:
     registrations = [r for r in event.registrations if r.status is RegistrationStatus.confirmed and r.email]
     for registration in registrations:
-        queue_mail(registration.email, "event_reminder",
-                   {"name": registration.name, "event": event, "company": event.company.name, "places": registration.places,
-                    "place": event.venue.address if event.venue else None}, now,
-                   locale=registration.user.locale if registration.user else None,
-                   attachments=[_event_attachment(event, base_url)])
+        mail_registration(registration, now, base_url, template="event_reminder")
     return f"{len(registrations)} mails"
 
 

@@ -127,4 +127,7 @@ def insert_unless_present(model, values: dict, unique_columns: list[str]) -> boo
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return db.session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=unique_columns)).rowcount == 1
+    statement = (insert(model).values(**values).on_conflict_do_nothing(index_elements=unique_columns)
+                 .returning(*model.__table__.primary_key.columns))
+    # RETURNING tells whether a row was inserted (on PostgreSQL the rowcount of a single-row insert is -1)
+    return db.session.execute(statement).first() is not None
