@@ -198,3 +198,15 @@ def test_delegates_whose_organisation_has_not_answered_the_poll_are_reminded_onc
     assert _obligations(app, datetime(2027, 5, 19, 10, 30)) == 0
     assert _new_mails(app, seen) == [(email, "meeting_poll") for email in silent_emails]
     assert "noch nicht teilgenommen" in _new_mails.bodies[silent_emails[0]]
+
+
+def test_reminder_days_are_checked_and_normalised():
+    import pytest
+
+    from scheduler_app.domain.career_days import clean_reminder_days
+    from scheduler_app.domain.errors import DomainError
+
+    assert clean_reminder_days(" 2, 7 ,7") == "7,2" and clean_reminder_days("") == ""
+    for wrong in ("0", "61", "1,2,3,4,5,6", "zwei", "-1"):
+        with pytest.raises(DomainError):
+            clean_reminder_days(wrong)
