@@ -13,6 +13,7 @@ from scheduler_app.models import (
     AllocationState,
     DueItem,
     EventRegistration,
+    MailState,
     InvitationReply,
     MeetingInvitation,
     OrganisationKind,
@@ -210,3 +211,46 @@ def test_reminder_days_are_checked_and_normalised():
     for wrong in ("0", "61", "1,2,3,4,5,6", "zwei", "-1"):
         with pytest.raises(DomainError):
             clean_reminder_days(wrong)
+
+
+def test_coordinators_are_told_14_days_before_the_students_data_is_deleted_then_it_is(app):
+    from scheduler_app.models import CareerDay
+    from scheduler_app.obligations import run_retention
+
+    day_id = _career_day(app)
+    with app.app_context():
+        db.session.get(CareerDay, day_id).retention_until = date(2027, 6, 8)  # deleted on 9 June
+        db.session.commit()
+    seen: set[int] = set()
+    _new_mails(app, seen)
+
+    assert run_retention(app, datetime(2027, 5, 25, 12, 0)) == 0
+    assert run_retention(app, datetime(2027, 5, 26, 12, 0)) == 1
+    assert run_retention(app, datetime(2027, 5, 27, 12, 0)) == 0
+    assert _new_mails(app, seen) == [("koordination@agentur.example", "retention_notice")]
+    assert run_retention(app, datetime(2027, 6, 8, 21, 0)) == 0  # 23:00 in Berlin: still the 8th
+    assert run_retention(app, datetime(2027, 6, 8, 22, 30)) == 1
+    with app.app_context():
+        day = db.session.get(CareerDay, day_id)
+        assert day.personal_data_deleted_at == datetime(2027, 6, 8, 22, 30) and all(not c.students for c in day.classes)
+        assert day.retained_figures["schools"][0]["students"] + day.retained_figures["schools"][1]["students"] == 5
+    assert run_retention(app, datetime(2027, 6, 9, 12, 0)) == 0
+
+
+def test_flask_jobs_status_and_run_keep_their_documented_lines(app, runner):
+    with app.app_context():
+        db.session.add(OutgoingMail(recipient="weg@schule.example", subject="x", body="x", state=MailState.failed,
+                                    attempts=1, last_error="550 no such user", created_at=datetime(2027, 1, 1)))
+        db.session.commit()
+
+    ran = runner.invoke(args=["jobs", "run", "--once", "--now", "2027-01-02T12:00+01:00"])
+    status = runner.invoke(args=["jobs", "status"])
+
+    assert ran.exit_code == 0 and "obligations: 0" in ran.output and "deliver_mail: 0" in ran.output
+    assert status.exit_code == 0
+    assert "job retention: last_run=" in status.output and "simulated_now=2027-01-02T11:00:00" in status.output
+    assert "mail: waiting=0 sent=0 failed=1 not_sent=0" in status.output
+    assert "mail_failed 1: to=weg@schule.example attempts=1 reason=550 no such user" in status.output
+    assert "due_items: done=0 failed=0" in status.output
+    assert runner.invoke(args=["jobs", "run", "--now", "2027-01-02T12:00"]).exit_code != 0
+    assert "not an ISO date-time" in runner.invoke(args=["jobs", "run", "--once", "--now", "morgen"]).output
