@@ -28,8 +28,10 @@ def _context(registration: EventRegistration) -> dict:
 
 def mail_registration(registration: EventRegistration, now: datetime, base_url: str, template: str = "event_registration") -> None:
     """The registration's state (confirmed, or its place on the waitlist), or with ``template`` the
-    reminder before the event; confirmed registrations get the calendar entry."""
+    reminder before the event; confirmed registrations get the calendar entry. Registrants may be
+    pupils: the mail counts as naming one (retention empties it 30 days after it went out, and the
+    job log leaves out its text)."""
     confirmed = registration.status is RegistrationStatus.confirmed
     queue_mail(registration.email, template, _context(registration), now,
                locale=registration.user.locale if registration.user else None,
-               attachments=[event_attachment(registration.event, base_url)] if confirmed else [])
+               attachments=[event_attachment(registration.event, base_url)] if confirmed else [], personal_data=True)
