@@ -221,9 +221,26 @@ def decide_meeting(meeting_id: int, as_json: bool) -> None:
 jobs = AppGroup("jobs", help="The background job process.")
 
 
+def _parse_now(value: str | None):
+    """``--now``: an ISO date-time; without an offset it is UTC (the clock the jobs keep)."""
+    from datetime import datetime, timezone
+
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise click.BadParameter(f"not an ISO date-time: {value!r} (e.g. 2027-06-30T12:00)", param_hint="--now") from error
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment
+
+
 @jobs.command("run")
 @click.option("--once", is_flag=True, help="Run every sweep once and exit.")
-def run_jobs(once: bool) -> None:
+@click.option("--now", "now_text", default=None, metavar="ISO",
+              help="With --once: act as if it were then (UTC unless an offset is given), e.g. 2027-06-30T12:00.")
+def run_jobs(once: bool, now_text: str | None) -> None:
     """Run the job process (APScheduler); the only place background work happens."""
     import logging
 
@@ -231,18 +248,46 @@ def run_jobs(once: bool) -> None:
 
     from scheduler_app.jobs import build_scheduler, run_once
 
+    now = _parse_now(now_text)
+    if now is not None and not once:
+        raise click.UsageError("--now needs --once: a running job process keeps the real clock.")
     app = current_app._get_current_object()
-    if once:
-        for name, count in run_once(app).items():
-            click.echo(f"{name}: {count}")
-        return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # a line every 3 s per sweep is noise
+    if once:
+        for name, count in run_once(app, now).items():
+            click.echo(f"{name}: {count}")
+        return
     click.echo("Job process running; press Ctrl+C to stop.")
     try:
         build_scheduler(app).start()
     except (KeyboardInterrupt, SystemExit):
         pass
+
+
+@jobs.command("status")
+def jobs_status() -> None:
+    """Each job's last run, what it did and what failed; the mail queue; failed due items."""
+    from scheduler_app.domain.job_status import job_status
+
+    status = job_status()
+    for job in status.jobs:
+        click.echo(f"job {job.name}: last_run={_iso(job.started_at)} finished={_iso(job.finished_at)} did={job.did} "
+                   f"simulated_now={_iso(job.simulated_now)} error={job.error or '-'}")
+    counts = status.mail_counts
+    click.echo("mail: " + " ".join(f"{state}={counts.get(state, 0)}" for state in ("waiting", "sent", "failed", "not_sent")))
+    for mail in status.failed_mails:
+        click.echo(f"mail_failed {mail.id}: to={mail.recipient} attempts={mail.attempts} reason={mail.last_error}")
+    for mail in status.retrying_mails:
+        click.echo(f"mail_retrying {mail.id}: to={mail.recipient} attempts={mail.attempts} "
+                   f"next={_iso(mail.next_attempt_at)} reason={mail.last_error}")
+    click.echo(f"due_items: done={status.items_done} failed={len(status.failed_items)}")
+    for item in status.failed_items:
+        click.echo(f"item_failed {item.kind} {item.target} due={_iso(item.due_at)}: {item.outcome}")
+
+
+def _iso(moment) -> str:
+    return moment.isoformat(timespec="seconds") if moment is not None else "-"
 
 
 demo_group = AppGroup("demo", help="Demo data for trying the app.")
@@ -251,10 +296,12 @@ demo_group = AppGroup("demo", help="Demo data for trying the app.")
 @demo_group.command("load")
 def load_demo_data() -> None:
     """Load the demo district (Landkreis Osnabrück) into an empty database, in one transaction."""
+    from flask import current_app
+
     from scheduler_app.demo import DEMO_PASSWORD, load_demo
 
     try:
-        summary = load_demo(utc_now())
+        summary = load_demo(utc_now(), base_url=current_app.config["PUBLIC_BASE_URL"])
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
@@ -280,7 +327,7 @@ def prepare_database(app: Flask):
         flask_migrate.upgrade()
         if not database_is_empty():
             return None
-        summary = load_demo(utc_now())
+        summary = load_demo(utc_now(), base_url=app.config["PUBLIC_BASE_URL"])
         db.session.commit()
         return summary
 

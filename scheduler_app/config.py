@@ -32,12 +32,20 @@ class Config:
     # Private calendar-feed links are derived from FEED_TOKEN_KEY (default: SECRET_KEY; changing it
     # changes every private feed link).
     FEED_TOKEN_KEY: str | None = None
-    MAIL_SERVER = "localhost"
+    # Outgoing mail (Flask-Mail's names). No MAIL_SERVER: the job process writes each mail to its log
+    # and keeps it in the outbox as "not sent (no mail server)" (the demo).
+    MAIL_SERVER: str | None = None
     MAIL_PORT = 25
-    MAIL_USE_TLS = False
+    MAIL_USE_TLS = False  # STARTTLS after connecting (port 587)
+    MAIL_USE_SSL = False  # TLS from the start (port 465)
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
     MAIL_DEFAULT_SENDER = "scheduler@localhost"
+    MAIL_TIMEOUT = 30  # seconds the mail server may take for one answer
+    # Students' data of a career day is deleted RETENTION_DAYS after the day unless the coordinator
+    # sets another date, at most RETENTION_MAX_DAYS after it (the legal maximum the agency sets).
+    RETENTION_DAYS = 90
+    RETENTION_MAX_DAYS = 365
     INVITATION_TTL = timedelta(days=14)
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch still submits; the token is still per session
@@ -112,7 +120,8 @@ def config_from_environment(environ: os._Environ | dict | None = None) -> dict:
         settings["FEED_TOKEN_KEY"] = env["FEED_TOKEN_KEY"]
     if env.get("RATELIMIT_STORAGE_URI"):
         settings["RATELIMIT_STORAGE_URI"] = env["RATELIMIT_STORAGE_URI"]
-    for key in ("PROXY_COUNT", "JOB_LEASE_SECONDS", "JOB_HEARTBEAT_SECONDS"):
+    for key in ("PROXY_COUNT", "JOB_LEASE_SECONDS", "JOB_HEARTBEAT_SECONDS", "MAIL_PORT", "MAIL_TIMEOUT",
+                "RETENTION_DAYS", "RETENTION_MAX_DAYS"):
         if env.get(key):
             settings[key] = int(env[key])
     for key in ("MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER"):
@@ -121,10 +130,9 @@ def config_from_environment(environ: os._Environ | dict | None = None) -> dict:
     for key in ("ARGON2_TIME_COST", "ARGON2_MEMORY_COST", "ARGON2_PARALLELISM"):
         if env.get(key):
             settings[key] = int(env[key])
-    if env.get("MAIL_PORT"):
-        settings["MAIL_PORT"] = int(env["MAIL_PORT"])
-    if env.get("MAIL_USE_TLS"):
-        settings["MAIL_USE_TLS"] = env["MAIL_USE_TLS"].lower() in ("1", "true", "yes")
+    for key in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
+        if env.get(key):
+            settings[key] = env[key].lower() in ("1", "true", "yes", "on")
     return settings
 
 
@@ -136,6 +144,10 @@ def check_settings(settings) -> None:
             settings.get("JOB_LEASE_SECONDS", 2) < 2 * settings.get("JOB_HEARTBEAT_SECONDS", 1):
         raise RuntimeError("JOB_LEASE_SECONDS must be at least twice JOB_HEARTBEAT_SECONDS (and that above 0), "
                            "or a live job process would lose its work to another.")
+    if settings.get("MAIL_USE_TLS") and settings.get("MAIL_USE_SSL"):
+        raise RuntimeError("Set MAIL_USE_TLS (STARTTLS, port 587) or MAIL_USE_SSL (port 465), not both.")
+    if not 1 <= settings.get("RETENTION_DAYS", 90) <= settings.get("RETENTION_MAX_DAYS", 365):
+        raise RuntimeError("RETENTION_DAYS must be at least 1 and at most RETENTION_MAX_DAYS.")
     if settings.get("ENV_NAME") == "production":
         secret = settings.get("SECRET_KEY")
         if not secret or secret == DEFAULT_SECRET_KEY or len(secret) < 16:

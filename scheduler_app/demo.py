@@ -18,6 +18,9 @@ from scheduler_app.domain.accounts import hash_password
 from scheduler_app.domain.career_days import local_time
 from scheduler_app.domain.classes import CLASS_CODE_LENGTH, CODE_ALPHABET, PERSONAL_CODE_LENGTH
 from scheduler_app.domain.errors import DomainError
+from scheduler_app.domain.event_mails import mail_registration
+from scheduler_app.domain.invitations import invite
+from scheduler_app.domain.meetings import send_poll_to
 from scheduler_app.extensions import db
 from scheduler_app.models import (
     AgencyPartner,
@@ -187,16 +190,22 @@ def database_is_empty() -> bool:
     return db.session.scalar(select(func.count(Organisation.id))) == 0
 
 
-def load_demo(now: datetime, seed: int = SEED) -> DemoSummary:
-    """Add the demo district to an empty database (flush only). Refuses when organisations exist."""
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
+def load_demo(now: datetime, seed: int = SEED, base_url: str = DEFAULT_BASE_URL) -> DemoSummary:
+    """Add the demo district to an empty database (flush only). Refuses when organisations exist.
+    The mails its story wrote (a contact's invitation, the registrations' confirmations, the open
+    poll) wait in the outbox with links to ``base_url``, for the job process to deliver."""
     if not database_is_empty():
         raise DomainError("The database already has organisations; demo data is only loaded into an empty database.")
-    return _DemoBuilder(now, random.Random(seed)).build()
+    return _DemoBuilder(now, random.Random(seed), base_url).build()
 
 
 class _DemoBuilder:
-    def __init__(self, now: datetime, rng: random.Random):
+    def __init__(self, now: datetime, rng: random.Random, base_url: str = DEFAULT_BASE_URL):
         self.now = now
+        self.base_url = base_url
         self.rng = rng
         self.today = local_time(now).date()
         self.password_hash = hash_password(DEMO_PASSWORD)  # one hash for all demo users: loading stays fast
@@ -215,7 +224,7 @@ class _DemoBuilder:
         self.partners(jobcenter, schools + companies)
         self.partners(servicestelle, schools)
 
-        self.user(COORDINATOR_EMAIL, "Sabine Wellmann", (jobcenter, Role.coordinator),
+        coordinator = self.user(COORDINATOR_EMAIL, "Sabine Wellmann", (jobcenter, Role.coordinator),
                                 (wirtschaftsfoerderung, Role.coordinator))
         teacher = self.user(TEACHER_EMAIL, "Thomas Brüggemann", (schools[0], Role.contact))
         self.user(COMPANY_EMAIL, "Julia Hasekamp", (companies[0], Role.contact))
@@ -229,6 +238,9 @@ class _DemoBuilder:
 
         self.stamp()
         db.session.flush()
+        # the coordinator invited a second contact of the Realschule Melle yesterday: the mail waits in the outbox
+        invite(coordinator, schools[2], "sekretariat@realschule-melle.example", "Petra Lange", self.now - timedelta(days=1),
+               timedelta(days=14), self.base_url)
         audit.record(None, "demo.load", programme, self.now)
         return DemoSummary(agencies=len(agencies), schools=len(schools), companies=len(companies),
                            students=sum(len(c.students) for c in career_day.classes), offers=len(career_day.offers))
@@ -362,6 +374,10 @@ class _DemoBuilder:
         event.booked = booked
         for position in range(1, 4):
             self.registration(event, self.rng.randint(1, 2), RegistrationStatus.waitlisted, position, schools)
+        self.stamp()
+        db.session.flush()
+        for registration in event.registrations:  # each registrant's confirmation or waitlist place
+            mail_registration(registration, self.now, self.base_url)
 
     def registration(self, event: EmployerEvent, places: int, status: RegistrationStatus, position: int | None, schools) -> None:
         name = self.person_name()
@@ -450,6 +466,11 @@ class _DemoBuilder:
         for member, answers in answered:  # three members have not answered yet
             self.answer(meeting, member, answers, self.now - timedelta(days=2),
                         "Nachmittags passt uns besser." if member.organisation.kind is OrganisationKind.chamber else None)
+        self.stamp()
+        db.session.flush()
+        for member in alliance.members:  # the poll went to every delegate three days ago
+            for delegate in member.delegates:
+                send_poll_to(meeting, delegate, meeting.poll_sent_at, self.base_url)
 
     def stamp(self) -> None:
         """Creation times from ``now`` rather than the clock, so the demo is reproducible."""

@@ -65,6 +65,9 @@ def register_extensions(app: Flask) -> None:
 def configure_domain(app: Flask) -> None:
     """Hand the domain the settings it needs (it never reads the app's config itself)."""
     from scheduler_app.domain.accounts import HashingParameters, configure_password_hashing
+    from scheduler_app.domain.career_days import configure_retention
+
+    configure_retention(app.config["RETENTION_DAYS"], app.config["RETENTION_MAX_DAYS"])
 
     configure_password_hashing(HashingParameters(time_cost=app.config["ARGON2_TIME_COST"],
                                                  memory_cost=app.config["ARGON2_MEMORY_COST"],

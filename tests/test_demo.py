@@ -170,3 +170,19 @@ def test_prepare_database_migrates_and_loads_the_demo_once(tmp_path):
     with app.app_context():
         assert _counts() == after_first
         db.engine.dispose()
+
+
+def test_the_demo_leaves_the_mails_of_its_story_in_the_outbox(db_session):
+    from scheduler_app.models import AllianceDelegate, EventRegistration, MailState, OutgoingMail
+
+    load_demo(NOW)
+    mails = db_session.scalars(sa.select(OutgoingMail)).all()
+    by_template = {}
+    for mail in mails:
+        by_template.setdefault(mail.template, set()).add(mail.recipient)
+
+    assert by_template["meeting_poll"] == set(db_session.scalars(sa.select(AllianceDelegate.email)))
+    assert by_template["event_registration"] == set(db_session.scalars(sa.select(EventRegistration.email)))
+    assert by_template["invitation"] == {"sekretariat@realschule-melle.example"}
+    assert {mail.state for mail in mails} == {MailState.waiting} and all(mail.created_at <= NOW for mail in mails)
+    assert all(mail.attachments for mail in mails if mail.template == "event_registration" and "bestätigt" in mail.subject)

@@ -46,6 +46,26 @@ DEADLINES_WITHIN = timedelta(days=365)
 MAX_RETENTION = timedelta(days=365)
 
 
+MAX_REMINDERS = 5
+MAX_REMINDER_DAYS = 60
+
+
+def configure_retention(default_days: int, max_days: int) -> None:
+    """The agency's retention rule (``RETENTION_DAYS``, ``RETENTION_MAX_DAYS``): the default period
+    after a career day and the legal maximum a coordinator may set."""
+    global DEFAULT_RETENTION, MAX_RETENTION
+    DEFAULT_RETENTION, MAX_RETENTION = timedelta(days=default_days), timedelta(days=max_days)
+
+
+def clean_reminder_days(text: str | None) -> str:
+    """"7, 2" → "7,2": up to five whole numbers of days (1 to 60) before each deadline, or none."""
+    parts = [part.strip() for part in (text or "").split(",") if part.strip()]
+    if len(parts) > MAX_REMINDERS or not all(part.isdigit() and 1 <= int(part) <= MAX_REMINDER_DAYS for part in parts):
+        raise DomainError("Please enter up to %(n)d numbers of days between 1 and %(max)d, separated by commas.",
+                          field="reminder_days", n=MAX_REMINDERS, max=MAX_REMINDER_DAYS)
+    return ",".join(str(days) for days in sorted({int(part) for part in parts}, reverse=True))
+
+
 def coordinates(actor, programme: Programme) -> bool:
     """True when ``actor`` is a coordinator of the agency that runs ``programme``."""
     return isinstance(actor, User) and any(
@@ -178,7 +198,8 @@ def create_career_day(actor: User, programme: Programme, *, name: str, date: dat
                       rounds: list[tuple[time, time]], booking_deadline: datetime | None,
                       registration_deadline: datetime | None, wishes_deadline: datetime | None,
                       wishes_count: int = 5, slots_per_student: int = 3, max_students: int | None = None,
-                      retention_until: date_type | None = None, now: datetime) -> CareerDay:
+                      retention_until: date_type | None = None, reminder_days: str = "7,2", auto_allocate: bool = False,
+                      now: datetime) -> CareerDay:
     """Create a career day with its rounds (positions 1, 2, … in the given order).
 
     The date lies within the next five years. Rounds must be in time order and may not overlap;
@@ -199,7 +220,7 @@ def create_career_day(actor: User, programme: Programme, *, name: str, date: dat
         programme=programme, name=name, date=date, venue=venue, booking_deadline=booking_deadline,
         registration_deadline=registration_deadline, wishes_deadline=wishes_deadline, wishes_count=wishes_count,
         slots_per_student=slots_per_student, max_students=max_students, retention_until=retention_until,
-        created_at=now, updated_at=now,
+        reminder_days=clean_reminder_days(reminder_days), auto_allocate=bool(auto_allocate), created_at=now, updated_at=now,
         rounds=[Round(position=p, starts_at=s, ends_at=e) for p, (s, e) in enumerate(rounds, start=1)],
     )
     db.session.add(career_day)
@@ -212,7 +233,8 @@ def update_career_day(actor: User, career_day: CareerDay, *, name: str, date: da
                       rounds: list[tuple[time, time]], booking_deadline: datetime | None,
                       registration_deadline: datetime | None, wishes_deadline: datetime | None,
                       wishes_count: int, slots_per_student: int, max_students: int | None,
-                      retention_until: date_type | None, now: datetime) -> CareerDay:
+                      retention_until: date_type | None, reminder_days: str | None = None,
+                      auto_allocate: bool | None = None, now: datetime) -> CareerDay:
     """Change a career day's settings (same rules as :func:`create_career_day`; a day that has taken
     place keeps its date, but cannot be moved into the past).
 
@@ -254,6 +276,10 @@ def update_career_day(actor: User, career_day: CareerDay, *, name: str, date: da
     career_day.wishes_deadline, career_day.wishes_count = wishes_deadline, wishes_count
     career_day.slots_per_student, career_day.max_students = slots_per_student, max_students
     career_day.retention_until, career_day.updated_at = retention_until, now
+    if reminder_days is not None:
+        career_day.reminder_days = clean_reminder_days(reminder_days)
+    if auto_allocate is not None:
+        career_day.auto_allocate = auto_allocate
     db.session.flush()
     if before != (career_day.date, career_day.venue_id, [(r.starts_at, r.ends_at) for r in career_day.rounds]):
         bump_calendar_sequence(career_day)

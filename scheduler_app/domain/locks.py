@@ -119,11 +119,15 @@ def unique_violation_as(constraint_name: str, error: DomainError) -> Iterator[No
         raise
 
 
-def insert_unless_present(model, values: dict, unique_columns: list[str]) -> None:
+def insert_unless_present(model, values: dict, unique_columns: list[str]) -> bool:
     """``INSERT … ON CONFLICT (unique_columns) DO NOTHING``: for rows made on first use (a partnership,
-    a calendar feed), where two requests may try at once and both must succeed with one row."""
+    a calendar feed, a job's due item), where two requests may try at once and both must succeed with
+    one row. True when this call inserted it."""
     from sqlalchemy.dialects.postgresql import insert as postgresql_insert
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=unique_columns))
+    statement = (insert(model).values(**values).on_conflict_do_nothing(index_elements=unique_columns)
+                 .returning(*model.__table__.primary_key.columns))
+    # RETURNING tells whether a row was inserted (on PostgreSQL the rowcount of a single-row insert is -1)
+    return db.session.execute(statement).first() is not None

@@ -372,9 +372,11 @@ def _mail_context(meeting: AllianceMeeting, name: str, link: str, **extra) -> di
             "place": place_of(meeting), "agenda": agenda_items(meeting), **extra}
 
 
-def _send_poll_to(meeting: AllianceMeeting, delegate: AllianceDelegate, now: datetime, base_url: str) -> None:
+def send_poll_to(meeting: AllianceMeeting, delegate: AllianceDelegate, now: datetime, base_url: str, *,
+                 reminder: bool = False) -> None:
+    """The poll mail with a new personal link (``reminder``: the job process's reminder before the deadline)."""
     link = delegate_links.link_url(base_url, delegate_links.issue(now, delegate=delegate))
-    queue_mail(delegate.email, "meeting_poll", _mail_context(meeting, delegate.name, link,
+    queue_mail(delegate.email, "meeting_poll", _mail_context(meeting, delegate.name, link, reminder=reminder,
                                                              organisation=delegate.member.organisation.name), now)
 
 
@@ -394,7 +396,7 @@ def send_poll(actor: User, meeting: AllianceMeeting, now: datetime, base_url: st
     if not delegates:
         raise DomainError("The alliance has no delegates yet. Please add members and their delegates first.")
     for delegate in delegates:
-        _send_poll_to(meeting, delegate, now, base_url)
+        send_poll_to(meeting, delegate, now, base_url)
     meeting.poll_sent_at = now
     db.session.flush()
     audit.record(actor, "meeting.poll_send", meeting, now, mails=len(delegates))
@@ -509,7 +511,7 @@ def welcome_delegate(delegate: AllianceDelegate, now: datetime, base_url: str) -
     is fixed invite them."""
     for meeting in delegate.member.alliance.meetings:
         if poll_open(meeting, now):
-            _send_poll_to(meeting, delegate, now, base_url)
+            send_poll_to(meeting, delegate, now, base_url)
         elif state_of(meeting, now) is MeetingState.date_fixed:
             invitation = _invite(meeting, delegate, now)
             db.session.flush()

@@ -9,7 +9,7 @@ from scheduler_app.models.alliance_meeting import (
     PollResponse,
     PollVote,
 )
-from scheduler_app.models.audit import AuditEntry, OutgoingMail
+from scheduler_app.models.audit import AuditEntry, DueItem, JobRun, MailState, OutgoingMail
 from scheduler_app.models.career_day import (
     Allocation,
     AllocationSlot,
@@ -42,7 +42,7 @@ from scheduler_app.models.programme import Programme, Room, Venue
 
 __all__ = [
     "AgencyPartner", "Alliance", "AllianceDelegate", "AllianceMeeting", "AllianceMember", "Allocation", "AllocationSlot",
-    "AllocationState", "Assignment", "AuditEntry", "CalendarFeed", "CandidateDate", "CareerDay", "DelegateLink",
+    "AllocationState", "Assignment", "AuditEntry", "CalendarFeed", "CandidateDate", "CareerDay", "DelegateLink", "DueItem", "JobRun", "MailState",
     "EmployerEvent", "EmployerEventKind", "EventRegistration", "Exclusion", "FeedKind", "Invitation", "InvitationReply",
     "Membership", "MeetingInvitation", "Offer", "Organisation", "OrganisationKind", "OutgoingMail", "PollAnswer",
     "PollResponse", "PollVote",

@@ -13,7 +13,7 @@ import enum
 from datetime import date as date_type  # the name `date` is CareerDay's column
 from datetime import datetime, time
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text, Time, UniqueConstraint, func
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text, Time, UniqueConstraint, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from scheduler_app.extensions import db
@@ -44,6 +44,13 @@ class CareerDay(db.Model):
     )
     published_at: Mapped[datetime | None]
     retention_until: Mapped[date_type | None] = mapped_column(Date)  # students' data is deleted after this day
+    personal_data_deleted_at: Mapped[datetime | None]  # when the job process deleted it (retention)
+    # what reports need once the students are gone: per offer, per school, the rank histogram
+    retained_figures: Mapped[dict | None] = mapped_column(JSON)
+    # reminders go out this many days before each deadline ("7,2"); the job process sends each once
+    reminder_days: Mapped[str] = mapped_column(String(40), default="7,2", server_default="7,2")
+    # the job process starts the allocation at the wishes deadline and mails the coordinators the result
+    auto_allocate: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Raised whenever the day's date, times or places change (and at every publication): calendar
     # clients update an event only when its SEQUENCE rises.
     calendar_sequence: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -30,6 +30,7 @@ ROLE_NAVIGATION = {
         ("coordinator.dashboard", _l("Coordination")),
         ("coordinator.organisations", _l("Schools and companies")),
         ("coordinator.alliances", _l("Alliances")),
+        ("coordinator.jobs", _l("Jobs and mail")),
     ],
     "school": [("school.dashboard", _l("My school"))],
     "company": [("company.dashboard", _l("My company")), ("company.career_days", _l("Career days"))],

@@ -95,6 +95,7 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     # coordinator: alliances and their meetings (web/coordinator/alliances.py, meetings.py). Alliance 1
     # is the coordinator's agency's; member 2, delegate 2, delegate 3 and candidate 2 are spare ones
     # the destructive routes use (see URL_VALUES); meeting 1 is polling, meeting 2 was held with minutes.
+    "coordinator.jobs": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 200, "school": 403, "company": 403},
     "coordinator.alliances": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 200, "school": 403, "company": 403},
     "coordinator.new_alliance": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 200, "school": 403, "company": 403},
     "coordinator.alliance": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},

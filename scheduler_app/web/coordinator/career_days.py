@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, DateTimeLocalField, FieldList, Form, FormField, StringField, TimeField
+from wtforms import BooleanField, DateField, DateTimeLocalField, FieldList, Form, FormField, StringField, TimeField
 from wtforms.validators import DataRequired, Length, Optional
 
 from scheduler_app.domain import career_days, programmes, rosters
@@ -56,6 +56,12 @@ class CareerDayForm(FlaskForm, VenueFields):
                                        maximum=100_000, description=_l("Leave empty for no limit."))
     retention_until = DateField(_l("Delete students' data after"), validators=[Optional()],
                                 description=_l("Leave empty for 90 days after the day."))
+    reminder_days = StringField(_l("Reminders (days before each deadline)"), validators=[Length(max=40)], default="7, 2",
+                                description=_l("Companies without an offer, schools without classes and teachers of "
+                                               "students who have not ranked are reminded; for example “7, 2”. Leave "
+                                               "empty for no reminders."))
+    auto_allocate = BooleanField(_l("Start the allocation automatically at the wishes deadline"),
+                                 description=_l("The coordinators get the result by e-mail."))
 
     def __init__(self, agency_id: int, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,7 +77,8 @@ class CareerDayForm(FlaskForm, VenueFields):
             booking_deadline=self.booking_deadline.data, registration_deadline=self.registration_deadline.data,
             wishes_deadline=self.wishes_deadline.data, wishes_count=self.wishes_count.data,
             slots_per_student=self.slots_per_student.data, max_students=self.max_students.data,
-            retention_until=self.retention_until.data,
+            retention_until=self.retention_until.data, reminder_days=self.reminder_days.data or "",
+            auto_allocate=self.auto_allocate.data,
         )
 
 
