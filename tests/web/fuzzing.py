@@ -340,9 +340,12 @@ def submission(rnd: random.Random, fields: dict[str, FieldSpec], pool: list[Fiel
     for spec in rnd.sample(pool, min(len(pool), rnd.randrange(0, 3))):
         data.add(spec.name, _value(rnd, spec))
     for name, value in poison.items():
-        data.poplist(name)
-        if value is not None:
-            data.add(name, value)
+        # a form with a prefix (one form per member, say) names its fields "<prefix>-<name>"
+        for target in {name, *(key for key in data if key.endswith(f"-{name}")),
+                       *(spec.name for spec in specs if spec.name.endswith(f"-{name}"))}:
+            data.poplist(target)
+            if value is not None:
+                data.add(target, value)
     shape = rnd.random()
     if shape < 0.05:  # JSON (Flask-WTF reads it as form data), with values of every JSON type
         body = {key: (values if len(values) > 1 else values[0]) for key, values in data.lists()
