@@ -251,6 +251,13 @@ def test_flask_jobs_status_and_run_keep_their_documented_lines(app, runner):
     assert "job retention: last_run=" in status.output and "simulated_now=2027-01-02T11:00:00" in status.output
     assert "mail: waiting=0 sent=0 failed=1 not_sent=0" in status.output
     assert "mail_failed 1: to=weg@schule.example attempts=1 reason=550 no such user" in status.output
-    assert "due_items: done=0 failed=0" in status.output
+    assert "due_items: done=0 failed=0" in status.output and "item_done" not in status.output
+    run_retention_at = datetime(2027, 1, 3)
+    with app.app_context():
+        from scheduler_app.jobs import do_once
+
+        do_once("career_day.retention", "career_day:7", run_retention_at, run_retention_at, lambda: "3 students deleted")
+    assert ("item_done career_day.retention career_day:7 due=2027-01-03T00:00:00 at=2027-01-03T00:00:00: 3 students deleted"
+            in runner.invoke(args=["jobs", "status"]).output)
     assert runner.invoke(args=["jobs", "run", "--now", "2027-01-02T12:00"]).exit_code != 0
     assert "not an ISO date-time" in runner.invoke(args=["jobs", "run", "--once", "--now", "morgen"]).output
