@@ -284,6 +284,12 @@ def jobs_status() -> None:
     click.echo(f"due_items: done={status.items_done} failed={len(status.failed_items)}")
     for item in status.failed_items:
         click.echo(f"item_failed {item.kind} {item.target} due={_iso(item.due_at)}: {item.outcome}")
+    for item in status.recent_items[:RECENT_ITEMS_SHOWN]:
+        if not item.failed:
+            click.echo(f"item_done {item.kind} {item.target} due={_iso(item.due_at)} at={_iso(item.done_at)}: {item.outcome}")
+
+
+RECENT_ITEMS_SHOWN = 20
 
 
 def _iso(moment) -> str:

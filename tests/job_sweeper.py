@@ -11,6 +11,7 @@ from datetime import datetime
 
 def main(settings_path: str, now: str, die: str | None) -> None:
     from scheduler_app import delivery, jobs, obligations
+    from scheduler_app.domain import event_mails
     from tests.live_server import app_from_settings_file
 
     if die:
@@ -27,8 +28,9 @@ def main(settings_path: str, now: str, die: str | None) -> None:
                 return original(*args, **kwargs) if where != "send" else result
             return wrapper
 
-        if where == "mail":
+        if where == "mail":  # every module through which the sweeps write mails
             obligations.queue_mail = dying(obligations.queue_mail)
+            event_mails.queue_mail = dying(event_mails.queue_mail)
         else:
             delivery.SmtpConnection.send = dying(delivery.SmtpConnection.send)
     app = app_from_settings_file(settings_path)

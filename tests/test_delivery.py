@@ -221,3 +221,26 @@ def test_a_mail_another_live_process_holds_is_left_alone(app, smtp):
     assert deliver_mail(app) == 1
     with app.app_context():
         assert db.session.scalar(select(OutgoingMail.state).where(OutgoingMail.id == held)) is MailState.sent
+
+
+def test_the_demos_first_job_run_delivers_its_invitations_confirmations_and_poll_to_a_real_server(app, runner, smtp):
+    from scheduler_app.jobs import run_once
+    from scheduler_app.models import AllianceDelegate, EventRegistration
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    _use(app, smtp)
+
+    done = run_once(app)
+
+    with app.app_context():
+        delegates = set(db.session.scalars(select(AllianceDelegate.email)))
+        registrants = set(db.session.scalars(select(EventRegistration.email)))
+        total = db.session.scalar(select(db.func.count()).select_from(OutgoingMail))
+    received = {message["To"] for message in smtp.messages}
+    assert done["deliver_mail"] == total == len(smtp.messages)
+    assert delegates | registrants | {"sekretariat@realschule-melle.example"} == received
+    poll = smtp.to(sorted(delegates)[0])[0]
+    assert poll["Subject"].startswith("Terminumfrage:") and "/delegate/" in poll.get_body(("plain",)).get_content()
+    confirmations = [m for m in smtp.messages if m["Subject"].startswith("Anmeldung bestätigt")]
+    assert confirmations and all(any(p.get_content_type() == "text/calendar" for p in m.iter_attachments())
+                                 for m in confirmations)

@@ -251,6 +251,39 @@ def test_flask_jobs_status_and_run_keep_their_documented_lines(app, runner):
     assert "job retention: last_run=" in status.output and "simulated_now=2027-01-02T11:00:00" in status.output
     assert "mail: waiting=0 sent=0 failed=1 not_sent=0" in status.output
     assert "mail_failed 1: to=weg@schule.example attempts=1 reason=550 no such user" in status.output
-    assert "due_items: done=0 failed=0" in status.output
+    assert "due_items: done=0 failed=0" in status.output and "item_done" not in status.output
+    run_retention_at = datetime(2027, 1, 3)
+    with app.app_context():
+        from scheduler_app.jobs import do_once
+
+        do_once("career_day.retention", "career_day:7", run_retention_at, run_retention_at, lambda: "3 students deleted")
+    assert ("item_done career_day.retention career_day:7 due=2027-01-03T00:00:00 at=2027-01-03T00:00:00: 3 students deleted"
+            in runner.invoke(args=["jobs", "status"]).output)
     assert runner.invoke(args=["jobs", "run", "--now", "2027-01-02T12:00"]).exit_code != 0
     assert "not an ISO date-time" in runner.invoke(args=["jobs", "run", "--once", "--now", "morgen"]).output
+
+
+def test_at_the_poll_deadline_the_rule_fixes_the_date_and_the_invitations_go_out_once(app):
+    with app.app_context():
+        alliance = factories.make_alliance()
+        members = [factories.make_member(alliance) for _ in range(2)]
+        meeting = factories.make_alliance_meeting(alliance, candidates=[datetime(2027, 6, 1, 14, 0), datetime(2027, 6, 8, 14, 0)],
+                                                  poll_deadline=datetime(2027, 5, 20, 12, 0), auto_decide=True)
+        from scheduler_app.models import PollAnswer, PollVote
+
+        for member in members:
+            meeting.candidates[1].votes.append(PollVote(organisation=member.organisation, answer=PollAnswer.yes))
+            meeting.responses.append(PollResponse(organisation=member.organisation, answered_by="x"))
+        meeting_id, emails = meeting.id, sorted(m.delegates[0].email for m in members)
+        db.session.commit()
+    seen: set[int] = set()
+
+    assert run_once(app, datetime(2027, 5, 20, 9, 0))["decide_due_polls"] == 0  # 11:00 in Berlin
+    assert _new_mails(app, seen) == []  # everyone answered: no poll reminder
+    assert run_once(app, datetime(2027, 5, 20, 10, 30))["decide_due_polls"] == 1
+    assert run_once(app, datetime(2027, 5, 20, 10, 31))["decide_due_polls"] == 0
+    assert _new_mails(app, seen) == [(email, "meeting_invitation") for email in emails]
+    with app.app_context():
+        from scheduler_app.models import AllianceMeeting
+
+        assert db.session.get(AllianceMeeting, meeting_id).chosen_candidate_id is not None
