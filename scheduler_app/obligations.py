@@ -111,7 +111,8 @@ def _remind_absent(career_day: CareerDay, now: datetime, base_url: str, kind: st
     for organisation in _partners(career_day, organisation_kind):
         if organisation.id not in present:
             sent += _mail_users(_contacts(organisation.id), "career_day_reminder",
-                                {"kind": kind, "day": career_day, "organisation": organisation.name, "link": base_url}, now)
+                                {"kind": kind, "day": career_day, "organisation": organisation.name, "link": base_url}, now,
+                                agency_id=career_day.programme.agency_id)
     return f"{sent} mails"
 
 
@@ -140,7 +141,7 @@ def _wishes_reminder(career_day: CareerDay, now: datetime, base_url: str) -> str
         school = db.session.get(Organisation, school_id)
         sent += _mail_users(_contacts(school_id), "career_day_reminder",
                             {"kind": "wishes", "day": career_day, "organisation": school.name, "classes": classes,
-                             "link": base_url}, now)
+                             "link": base_url}, now, agency_id=career_day.programme.agency_id)
     return f"{sent} mails"
 
 
@@ -198,7 +199,8 @@ def _mail_result(allocation: Allocation, now: datetime, base_url: str) -> str:
     summary = review(allocation) if allocation.state is AllocationState.done else None
     context = {"day": career_day, "allocation": allocation, "summary": summary,
                "link": f"{base_url}/coordinator/career-days/{career_day.id}"}
-    return f"{_mail_users(_coordinators(career_day.programme.agency_id), 'allocation_result', context, now)} mails"
+    agency_id = career_day.programme.agency_id
+    return f"{_mail_users(_coordinators(agency_id), 'allocation_result', context, now, agency_id=agency_id)} mails"
 
 
 # --- employer events and alliance meetings ---------------------------------------------------------------
@@ -273,7 +275,8 @@ def run_obligations(app: Flask, now: datetime | None = None) -> int:
 
 def _retention_notice(career_day: CareerDay, now: datetime, base_url: str) -> str:
     context = {"day": career_day, "link": f"{base_url}/coordinator/career-days/{career_day.id}"}
-    return f"{_mail_users(_coordinators(career_day.programme.agency_id), 'retention_notice', context, now)} mails"
+    agency_id = career_day.programme.agency_id
+    return f"{_mail_users(_coordinators(agency_id), 'retention_notice', context, now, agency_id=agency_id)} mails"
 
 
 def run_retention(app: Flask, now: datetime | None = None) -> int:

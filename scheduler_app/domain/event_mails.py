@@ -34,4 +34,5 @@ def mail_registration(registration: EventRegistration, now: datetime, base_url: 
     confirmed = registration.status is RegistrationStatus.confirmed
     queue_mail(registration.email, template, _context(registration), now,
                locale=registration.user.locale if registration.user else None,
-               attachments=[event_attachment(registration.event, base_url)] if confirmed else [], personal_data=True)
+               attachments=[event_attachment(registration.event, base_url)] if confirmed else [], personal_data=True,
+               agency_id=registration.event.programme.agency_id if registration.event.programme else None)

@@ -15,7 +15,7 @@ from scheduler_app.domain import accounts, audit
 from scheduler_app.domain.errors import N_, DomainError, NotAllowed
 from scheduler_app.domain.mail import queue_mail
 from scheduler_app.domain.tokens import hash_token, new_token
-from scheduler_app.domain.scope import works_with
+from scheduler_app.domain.scope import acting_agency, works_with
 from scheduler_app.extensions import db
 from scheduler_app.models import Invitation, Membership, Organisation, OrganisationKind, Role, User
 
@@ -74,7 +74,8 @@ def invite(actor: User, organisation: Organisation, email: str, name: str, now: 
     db.session.flush()
     queue_mail(email, "invitation", {"name": name, "inviter": actor.name, "organisation": organisation.name,
                                      "expires_at": invitation.expires_at, "link": invitation_link(base_url, token)},
-               now, locale=existing.locale if existing is not None else None)
+               now, locale=existing.locale if existing is not None else None,
+               agency_id=acting_agency(actor, organisation))
     audit.record(actor, "invitation.create", invitation, now, email=email, organisation_id=organisation.id)
     db.session.flush()
     return invitation, token

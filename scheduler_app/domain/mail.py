@@ -80,12 +80,16 @@ def render(template: str, locale: str, context: dict) -> RenderedMail:
 
 
 def queue_mail(recipient: str, template: str, context: dict, now: datetime, *, locale: str | None = None,
-               attachments: tuple[Attachment, ...] | list[Attachment] = (), personal_data: bool = False) -> OutgoingMail:
-    """Render the mail in the recipient's language and put it into the outbox (flush only)."""
+               attachments: tuple[Attachment, ...] | list[Attachment] = (), personal_data: bool = False,
+               agency_id: int | None = None) -> OutgoingMail:
+    """Render the mail in the recipient's language and put it into the outbox (flush only).
+
+    ``agency_id``: the agency on whose behalf the mail is written; its coordinators (and only they)
+    see the mail on the jobs page. Without one, the mail is only counted there."""
     locale = locale_of(locale)
     rendered = render(template, locale, context)
     mail = OutgoingMail(recipient=recipient, subject=rendered.subject, body=rendered.text, html=rendered.html,
-                        template=template, locale=locale, personal_data=personal_data,
+                        template=template, locale=locale, personal_data=personal_data, agency_id=agency_id,
                         attachments=[asdict(attachment) for attachment in attachments] or None, created_at=now)
     db.session.add(mail)
     db.session.flush()

@@ -377,7 +377,8 @@ def send_poll_to(meeting: AllianceMeeting, delegate: AllianceDelegate, now: date
     """The poll mail with a new personal link (``reminder``: the job process's reminder before the deadline)."""
     link = delegate_links.link_url(base_url, delegate_links.issue(now, delegate=delegate))
     queue_mail(delegate.email, "meeting_poll", _mail_context(meeting, delegate.name, link, reminder=reminder,
-                                                             organisation=delegate.member.organisation.name), now)
+                                                             organisation=delegate.member.organisation.name), now,
+               agency_id=meeting.alliance.coordinating_agency_id)
 
 
 def send_poll(actor: User, meeting: AllianceMeeting, now: datetime, base_url: str) -> int:
@@ -437,7 +438,8 @@ def mail_invitation(invitation: MeetingInvitation, now: datetime, base_url: str,
     substitute_for = invitation.substitute_for.name if invitation.substitute_for is not None else None
     context = _mail_context(meeting, invitation.name, delegate_links.link_url(base_url, token), changed=changed,
                             organisation=invitation.organisation.name, substitute_for=substitute_for)
-    queue_mail(invitation.email, template, context, now, attachments=[calendar_attachment(meeting, base_url)])
+    queue_mail(invitation.email, template, context, now, attachments=[calendar_attachment(meeting, base_url)],
+               agency_id=meeting.alliance.coordinating_agency_id)
 
 
 def _send_invitations(meeting: AllianceMeeting, invitations: list[MeetingInvitation], now: datetime, base_url: str,
@@ -645,7 +647,8 @@ def add_minutes(actor: User, meeting: AllianceMeeting, now: datetime, base_url: 
     if first:
         for delegate in delegates_of(meeting.alliance):
             link = delegate_links.link_url(base_url, delegate_links.issue(now, delegate=delegate))
-            queue_mail(delegate.email, "meeting_minutes", _mail_context(meeting, delegate.name, link), now)
+            queue_mail(delegate.email, "meeting_minutes", _mail_context(meeting, delegate.name, link), now,
+                       agency_id=meeting.alliance.coordinating_agency_id)
             sent += 1
     db.session.flush()
     audit.record(actor, "meeting.minutes", meeting, now, pdf=pdf is not None, text=text is not None, mails=sent)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.sql import Select
 
 from scheduler_app.domain.locks import insert_unless_present
@@ -47,6 +47,16 @@ def works_with(actor, organisation: Organisation | None) -> bool:
     if organisation is None or not agency_ids(actor):
         return False
     return db.session.scalar(select(Organisation.id).where(Organisation.id == organisation.id, in_scope_clause(actor))) is not None
+
+
+def acting_agency(actor, organisation: Organisation) -> int | None:
+    """The agency of ``actor``'s on whose behalf they act for ``organisation`` (the lowest id that works
+    with it), or None."""
+    agencies = agency_ids(actor)
+    if organisation.id in agencies:
+        return organisation.id
+    return db.session.scalar(select(func.min(AgencyPartner.agency_id)).where(
+        AgencyPartner.organisation_id == organisation.id, AgencyPartner.agency_id.in_(agencies)))
 
 
 def add_partner(agency_id: int, organisation_id: int, now: datetime) -> None:

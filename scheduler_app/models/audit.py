@@ -50,6 +50,9 @@ class OutgoingMail(Leased, db.Model):
     locale: Mapped[str] = mapped_column(String(8), default="de", server_default="de")
     attachments: Mapped[list | None] = mapped_column(JSON)  # [{"filename", "content_type", "text"}]
     personal_data: Mapped[bool] = mapped_column(default=False, server_default=false())  # names a student
+    # the agency on whose behalf it was written: only its coordinators see the mail's recipient and
+    # subject on the jobs page (NULL: counted, never listed)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     state: Mapped[MailState] = mapped_column(enum_column(MailState, "mail_state"), default=MailState.waiting,
                                              server_default=MailState.waiting.value)

@@ -33,6 +33,7 @@ def test_invite_stores_only_the_hash_of_the_token_and_queues_a_mail_with_the_lin
     assert mail.recipient == "lehrerin@schule.example"
     assert f"{BASE_URL}/auth/invitation/{token}" in mail.body
     assert "Gesamtschule Nord" in mail.body
+    assert mail.agency_id == invitation.invited_by.memberships[0].organisation_id  # listed for that agency only
     entry = db_session.scalar(select(AuditEntry).where(AuditEntry.action == "invitation.create"))
     assert entry.object_id == invitation.id
     assert token not in str(entry.details)

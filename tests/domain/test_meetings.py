@@ -154,6 +154,7 @@ def test_sending_the_poll_mails_every_delegate_a_personal_link(db_session):
     assert meetings.state_of(world.meeting, NOW) is MeetingState.polling
     assert sorted(mail.recipient for mail in mails) == sorted(
         d.email for d in (world.chamber, world.jobcenter, world.company, world.colleague))
+    assert {mail.agency_id for mail in mails} == {world.meeting.alliance.coordinating_agency_id}
     assert all(f"{BASE_URL}/delegate/" in mail.body for mail in mails)
     assert len({mail.body for mail in mails}) == 4  # every link is personal
     assert "Terminumfrage: Bündnistreffen Frühjahr" == mails[0].subject

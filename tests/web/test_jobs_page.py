@@ -13,14 +13,19 @@ def _login(client, email):
     assert client.post("/auth/login", data={"email": email, "password": factories.PASSWORD}).status_code == 302
 
 
-def test_the_jobs_page_shows_the_queue_and_each_failed_mail_with_its_reason(app, client):
+def test_the_jobs_page_shows_the_queue_and_each_failed_mail_of_the_agency_with_its_reason(app, client):
     with app.app_context():
-        factories.make_coordinator(email="c@example.org")
+        agency = factories.make_coordinator(email="c@example.org").memberships[0].organisation
+        other_agency = factories.make_coordinator(email="andere@example.org").memberships[0].organisation
+        failed = dict(subject="Einladung", body="x", state=MailState.failed, attempts=1, created_at=datetime(2027, 1, 1))
         db.session.add_all([
-            OutgoingMail(recipient="weg@schule.example", subject="Einladung", body="x", state=MailState.failed, attempts=1,
-                         last_error="550 5.1.1 mailbox unavailable", created_at=datetime(2027, 1, 1)),
+            OutgoingMail(recipient="weg@schule.example", last_error="550 5.1.1 mailbox unavailable", agency_id=agency.id,
+                         **failed),
+            OutgoingMail(recipient="fremd@schule.example", last_error="550 other agency", agency_id=other_agency.id,
+                         **failed),
+            OutgoingMail(recipient="niemandes@schule.example", last_error="550 no agency", **failed),
             OutgoingMail(recipient="da@schule.example", subject="Einladung", body="x", state=MailState.sent,
-                         created_at=datetime(2027, 1, 1)),
+                         agency_id=agency.id, created_at=datetime(2027, 1, 1)),
         ])
         db.session.commit()
     run_once(app, datetime(2027, 1, 2))
@@ -30,6 +35,9 @@ def test_the_jobs_page_shows_the_queue_and_each_failed_mail_with_its_reason(app,
 
     assert "weg@schule.example" in page and "550 5.1.1 mailbox unavailable" in page
     assert "da@schule.example" not in page
+    # another agency's mails, and mails written for no agency, are counted but never listed
+    assert "fremd@schule.example" not in page and "niemandes@schule.example" not in page
+    assert "other agency" not in page and "no agency" not in page
     assert "deliver_mail" in page and "retention" in page
 
 
