@@ -142,8 +142,10 @@ def export_career_day(day: int, directory: str) -> None:
 @careerday.command("publish")
 @click.argument("day", type=int)
 @click.option("--allocation", "allocation_id", type=int, default=None, help="Allocation id (default: the latest finished one).")
-def publish_career_day(day: int, allocation_id: int | None) -> None:
-    """Publish an allocation of DAY: route sheets, door lists and class lists become available."""
+@click.option("--close-early", is_flag=True, help="Publish before the wishes deadline, closing wishes early.")
+def publish_career_day(day: int, allocation_id: int | None, close_early: bool) -> None:
+    """Publish an allocation of DAY as the next version: route sheets, door lists and class lists
+    become available, booking, registration and wishes close."""
     from scheduler_app.domain.allocation import latest_done_allocation, publish
     from scheduler_app.models import Allocation
 
@@ -152,12 +154,12 @@ def publish_career_day(day: int, allocation_id: int | None) -> None:
     if allocation is None or allocation.career_day_id != career_day.id:
         raise click.ClickException("No finished allocation of this career day.")
     try:
-        publish(None, allocation, utc_now())
+        publication = publish(None, allocation, utc_now(), close_early=close_early)
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
     db.session.commit()
-    click.echo(f"Allocation {allocation.id} of {career_day.name} published.")
+    click.echo(f"Allocation {allocation.id} of {career_day.name} published as version {publication.version}.")
 
 
 meetings_group = AppGroup("meetings", help="Alliance meetings: list them, show the date the rule picks.")

@@ -31,10 +31,18 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from scheduler_app.domain import audit, leases
-from scheduler_app.domain.career_days import bump_calendar_sequence, is_coordinator_of
+from scheduler_app.domain.career_days import (
+    Deadline,
+    bump_calendar_sequence,
+    deadline_of,
+    format_deadline,
+    is_coordinator_of,
+    is_open,
+)
 from scheduler_app.domain.errors import DomainError, NotAllowed
 from scheduler_app.domain.leases import LeaseTerms
 from scheduler_app.domain.locks import Gone, lock_or_gone
+from scheduler_app.domain.publication import next_version, snapshot_of
 from scheduler_app.domain.seats import release_allocation_seat, take_allocation_seat
 from scheduler_app.extensions import db
 from scheduler_app.models import (
@@ -43,6 +51,7 @@ from scheduler_app.models import (
     AllocationState,
     Assignment,
     CareerDay,
+    Publication,
     Slot,
     Student,
     User,
@@ -203,6 +212,22 @@ def build_instance(career_day: CareerDay, *, previous: Allocation | None = None,
     }
 
 
+def instance_for(allocation: Allocation) -> dict:
+    """The instance the allocation answers: its run's instance (with ``previous`` when it was a
+    re-solve), whose locks are the allocation's CURRENT locked assignments (manual moves included)."""
+    based_on = db.session.get(Allocation, allocation.based_on_id) if allocation.based_on_id else None
+    instance = build_instance(allocation.career_day, previous=based_on)
+    locks: dict[str, list[str]] = {}
+    for a in sorted(allocation.assignments, key=lambda a: (a.student_id, a.round_id)):
+        if a.locked:
+            locks.setdefault(student_key(a.student_id), []).append(slot_key(a.slot_id))
+    for student in instance["students"]:
+        student.pop("locked_slots", None)
+        if student["id"] in locks:
+            student["locked_slots"] = locks[student["id"]]
+    return instance
+
+
 def result_dict(allocation: Allocation) -> dict:
     """The allocation as an allocation-result/1 dict, from its CURRENT assignments (manual moves
     included); objective, bound and metrics are the engine's, from the run."""
@@ -336,6 +361,26 @@ def _progress_writer(allocation_id: int, owner: str, lost: threading.Event) -> C
     return report
 
 
+def explanations_for(instance: dict, result: dict, only: str | None = None) -> dict[str, list[dict]]:
+    """The engine's reasons (``Reason.to_dict()``) for every student who got fewer slots than
+    wanted (only the student with key ``only``, if given), keyed by student key. The instance is
+    parsed once, so this costs one pass of ``explain`` per such student; it runs when an allocation
+    is saved (and for the student a manual change concerns), never while a page renders."""
+    from scheduler_app.solver import explain, parse_instance
+    from scheduler_app.solver.check import result_pairs
+
+    if result.get("status") not in USABLE_STATUSES:
+        return {}
+    parsed = parse_instance(instance)
+    pairs, _ = result_pairs(result)
+    assigned: dict[str, int] = {}
+    for student, _slot in pairs:
+        assigned[student] = assigned.get(student, 0) + 1
+    student_keys = [s.id for s in parsed.students
+                    if assigned.get(s.id, 0) < parsed.target(s) and (only is None or s.id == only)]
+    return {key: [reason.to_dict() for reason in explain(parsed, result, key)] for key in student_keys}
+
+
 def _save_result(allocation: Allocation, instance: dict, result: dict, now: datetime) -> None:
     """Write the engine's answer into ``allocation`` (flush only): status, numbers, and for a valid
     allocation every assignment and every slot's load. Ids are mapped back by key; an id the day
@@ -346,6 +391,7 @@ def _save_result(allocation: Allocation, instance: dict, result: dict, now: date
     allocation.bound = result.get("bound")
     allocation.metrics = result.get("metrics")
     allocation.problems = result.get("problems") or None
+    allocation.explanations = explanations_for(instance, result)
     if status in USABLE_STATUSES:
         slots = {slot.id: slot for offer in allocation.career_day.offers for slot in offer.slots}
         students = {student.id for student in students_of(allocation.career_day)}
@@ -457,9 +503,28 @@ def fail_abandoned_allocations(now: datetime) -> int:
 # manual changes
 
 
+def _refresh_explanation(allocation: Allocation, student: Student) -> None:
+    """After a manual change: the stored reasons of this student, recomputed on the allocation as it
+    now is (or dropped, when the student now gets every wanted slot). Others' reasons stay as the
+    run left them."""
+    db.session.expire(allocation, ["assignments"])
+    key = student_key(student.id)
+    explanations = {k: v for k, v in (allocation.explanations or {}).items() if k != key}
+    explanations.update(explanations_for(instance_for(allocation), result_dict(allocation), only=key))
+    allocation.explanations = explanations
+    db.session.flush()
+
+
 def _require_usable(allocation: Allocation) -> None:
     if allocation.state is not AllocationState.done or allocation.solver_status not in USABLE_STATUSES:
         raise DomainError("Only a finished allocation with a valid result can be used for this.")
+
+
+def _require_draft(allocation: Allocation) -> None:
+    """Manual changes go to drafts only: a published version stays as it was published."""
+    if is_published(allocation):
+        raise DomainError("This allocation is published and stays as it is. Re-solve it to make a new draft "
+                          "with your changes.", field="slot")
 
 
 def assignments_of(allocation: Allocation, student: Student) -> list[Assignment]:
@@ -495,6 +560,7 @@ def move_student(actor: User | None, allocation: Allocation, student: Student, s
     allocation = lock_or_gone(allocation, field="slot")
     _require_coordinator(actor, allocation.career_day)
     _require_usable(allocation)
+    _require_draft(allocation)
     offer, round_, school_class = slot.offer, slot.round, student.school_class
     if offer.career_day_id != allocation.career_day_id or school_class.career_day_id != allocation.career_day_id:
         raise DomainError("The student and the slot must belong to the career day of this allocation.", field="slot")
@@ -540,6 +606,7 @@ def move_student(actor: User | None, allocation: Allocation, student: Student, s
         db.session.add(assignment)
     db.session.flush()
     db.session.refresh(assignment)
+    _refresh_explanation(allocation, student)
     audit.record(actor, "allocation.move", allocation, now, student=student.id, from_slot=previous_slot_id, to_slot=slot.id)
     return assignment
 
@@ -552,16 +619,20 @@ def remove_assignment(actor: User | None, assignment: Assignment, now: datetime)
         raise Gone()
     _require_coordinator(actor, allocation.career_day)
     _require_usable(allocation)
+    _require_draft(allocation)
     release_allocation_seat(allocation.id, assignment.slot_id)
     audit.record(actor, "allocation.remove", allocation, now, student=assignment.student_id, slot=assignment.slot_id)
+    student = assignment.student
     allocation.assignments.remove(assignment)  # delete-orphan: deleted at flush, and gone from the list now
     db.session.flush()
+    _refresh_explanation(allocation, student)
 
 
 def unlock(actor: User | None, assignment: Assignment, now: datetime) -> Assignment:
     """Let a re-solve change this assignment again."""
     _require_coordinator(actor, assignment.allocation.career_day)
     _require_usable(assignment.allocation)
+    _require_draft(assignment.allocation)
     assignment.locked = False
     db.session.flush()
     audit.record(actor, "allocation.unlock", assignment.allocation, now, student=assignment.student_id, slot=assignment.slot_id)
@@ -572,15 +643,41 @@ def unlock(actor: User | None, assignment: Assignment, now: datetime) -> Assignm
 # publishing
 
 
-def publish(actor: User | None, allocation: Allocation, now: datetime) -> CareerDay:
-    """Make this allocation the day's published one: route sheets, door lists and class lists
-    now come from it. Only a finished run with a valid (optimal or feasible) result."""
+def is_published(allocation: Allocation) -> bool:
+    """Whether this allocation is or was a published version: then it stays as published."""
+    if allocation.career_day.published_allocation_id == allocation.id:
+        return True
+    return db.session.scalar(select(Publication.id).where(Publication.allocation_id == allocation.id).limit(1)) is not None
+
+
+def publish(actor: User | None, allocation: Allocation, now: datetime, *, close_early: bool = False) -> Publication:
+    """Make this allocation the day's published plan, as a new version (1, 2, …) with a snapshot of
+    everything the sheets show: route sheets, door lists, class lists, exports and feeds now come
+    from that snapshot, whatever changes later. Publishing freezes the day: booking, registration
+    and wishes close (:func:`scheduler_app.domain.career_days.is_open`), and the allocation takes no
+    more manual changes (a re-solve based on it makes a new draft).
+
+    Refused for a run that is not finished with a valid result, while a run of the day is queued or
+    running, and before the wishes deadline unless ``close_early`` (the coordinator confirmed
+    closing wishes early). Two coordinators publishing at once run one after the other (the day's
+    row is locked); the second gets the next version."""
     _require_coordinator(actor, allocation.career_day)
     _require_usable(allocation)
-    career_day = allocation.career_day
+    career_day = lock_or_gone(allocation.career_day)
+    if active_allocation(career_day) is not None:
+        raise DomainError("A run of the allocation engine is queued or running for this career day. "
+                          "Publish once it has finished.")
+    if is_open(career_day, Deadline.wishes, now) and not close_early:
+        raise DomainError("Students can still rank their wishes until %(deadline)s. Publishing closes wishes, "
+                          "registration and booking now: please confirm closing them early.",
+                          field="close_early", deadline=format_deadline(deadline_of(career_day, Deadline.wishes)))
+    publication = Publication(career_day_id=career_day.id, allocation_id=allocation.id, version=next_version(career_day),
+                              published_at=now, published_by_id=actor.id if actor is not None else None,
+                              snapshot=snapshot_of(allocation))
+    db.session.add(publication)
     career_day.published_allocation = allocation
     career_day.published_at = now
     db.session.flush()
     bump_calendar_sequence(career_day)  # students', classes' and companies' calendars now show the programme
-    audit.record(actor, "allocation.publish", allocation, now, career_day=career_day.id)
-    return career_day
+    audit.record(actor, "allocation.publish", allocation, now, career_day=career_day.id, version=publication.version)
+    return publication

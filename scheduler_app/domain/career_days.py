@@ -91,14 +91,25 @@ def deadline_of(career_day: CareerDay, which: Deadline) -> datetime:
 
 
 def is_open(career_day: CareerDay, which: Deadline, now: datetime) -> bool:
-    return local_time(now) < deadline_of(career_day, which)
+    """Before the deadline and before publication: publishing freezes the plan, so booking,
+    registration and wishes close with it, whatever the deadlines say."""
+    return career_day.published_allocation_id is None and local_time(now) < deadline_of(career_day, which)
+
+
+def format_deadline(value: datetime) -> str:
+    """A deadline as German users write it (19.01.2027, 23:59)."""
+    return value.strftime("%d.%m.%Y, %H:%M")
 
 
 def check_deadline(actor, career_day: CareerDay, which: Deadline, now: datetime) -> None:
-    """Raise unless the deadline is still ahead (coordinators of the day are exempt)."""
+    """Raise unless the deadline is still ahead and the plan not yet published (coordinators of the
+    day are exempt: they accept late changes on purpose)."""
     if is_open(career_day, which, now) or is_coordinator_of(actor, career_day):
         return
-    shown = deadline_of(career_day, which).strftime("%d.%m.%Y %H:%M")
+    if career_day.published_allocation_id is not None:
+        raise DomainError("The plan of this career day is published: booking, registration and wishes are closed. "
+                          "Please ask the coordinator for late changes.")
+    shown = format_deadline(deadline_of(career_day, which))
     if which is Deadline.booking:
         raise DomainError("The deadline for booking offers has passed (%(deadline)s).", deadline=shown)
     if which is Deadline.registration:

@@ -18,13 +18,11 @@ from openpyxl import Workbook
 from scheduler_app.domain.allocation import (
     USABLE_STATUSES,
     build_instance,
+    instance_for,
     latest_done_allocation,
     result_dict,
-    slot_key,
-    student_key,
 )
 from scheduler_app.domain.errors import N_
-from scheduler_app.extensions import db
 from scheduler_app.models import Allocation, CareerDay
 
 COLUMNS = (
@@ -104,22 +102,6 @@ def assignments_xlsx(allocation: Allocation, translate: Callable[[str], str] = _
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def instance_for(allocation: Allocation) -> dict:
-    """The instance the allocation answers: its run's instance (with ``previous`` when it was a
-    re-solve), whose locks are the allocation's CURRENT locked assignments (manual moves included)."""
-    based_on = db.session.get(Allocation, allocation.based_on_id) if allocation.based_on_id else None
-    instance = build_instance(allocation.career_day, previous=based_on)
-    locks: dict[str, list[str]] = {}
-    for a in sorted(allocation.assignments, key=lambda a: (a.student_id, a.round_id)):
-        if a.locked:
-            locks.setdefault(student_key(a.student_id), []).append(slot_key(a.slot_id))
-    for student in instance["students"]:
-        student.pop("locked_slots", None)
-        if student["id"] in locks:
-            student["locked_slots"] = locks[student["id"]]
-    return instance
 
 
 def result_for(allocation: Allocation, instance: dict) -> dict:

@@ -119,6 +119,7 @@ def test_a_career_day_from_booking_to_route_sheets_in_the_browser(live_server, b
     page.wait_for_selector("#allocation-bar")
     assert jobs.run_due_allocations(live_server.app) == 1
     page.wait_for_selector("#chart-histogram", timeout=15_000)
+    page.get_by_label("Wünsche, Anmeldung und Buchung jetzt schließen, vor der Wunschfrist").check()
     page.get_by_role("button", name="Diese Zuteilung veröffentlichen").click()
     page.wait_for_selector("text=veröffentlicht")
     screenshot(page, "7-published")

@@ -128,7 +128,7 @@ def test_deadline_passed_message_names_the_deadline_and_coordinators_are_exempt(
     teacher = f.make_school_contact()
     # 18:00 in Berlin (winter) is 17:00 UTC: one minute before and one after.
     check_deadline(teacher, day, Deadline.registration, datetime(2027, 2, 25, 16, 59))
-    with pytest.raises(DomainError, match=r"registering classes has passed \(25.02.2027 18:00\)"):
+    with pytest.raises(DomainError, match=r"registering classes has passed \(25.02.2027, 18:00\)"):
         check_deadline(teacher, day, Deadline.registration, datetime(2027, 2, 25, 17, 0))
     check_deadline(coordinator, day, Deadline.registration, datetime(2027, 3, 1))
 

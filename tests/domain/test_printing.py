@@ -10,6 +10,7 @@ from scheduler_app.domain.allocation import publish, remove_assignment
 from scheduler_app.domain.errors import DomainError
 from scheduler_app.domain.printing import Attendee, class_lists, door_lists, route_sheets
 from tests.domain.allocation_data import allocate, make_small_day, require_solver
+from tests.factories import make_school_class
 
 NOW = datetime(2027, 2, 3, 10, 0)
 
@@ -20,7 +21,7 @@ def published(db_session):
     day = make_small_day()
     db_session.commit()
     allocation = allocate(day.career_day)
-    publish(None, allocation, NOW)
+    publish(None, allocation, NOW, close_early=True)
     db_session.flush()
     return day, allocation
 
@@ -49,11 +50,15 @@ def test_route_sheets_list_each_present_round_with_time_offer_company_and_room(d
     assert all(e.offer in titles and e.company and not e.free for s in sheets for e in s.entries)
 
 
-def test_a_round_without_assignment_shows_as_free_on_the_route_sheet(db_session, published):
-    day, allocation = published
+def test_a_round_without_assignment_shows_as_free_on_the_route_sheet(db_session):
+    require_solver()
+    day = make_small_day()
+    db_session.commit()
+    allocation = allocate(day.career_day)
     student = day.classes[0].students[0]
     first_round = next(a for a in allocation.assignments if a.student_id == student.id and a.round_id == day.career_day.rounds[0].id)
     remove_assignment(None, first_round, NOW)
+    publish(None, allocation, NOW, close_early=True)
 
     sheet = route_sheets(day.career_day, school_class=day.classes[0])[0:6]
     mine = next(s for s in sheet if s.student == student.display_name)
@@ -80,3 +85,46 @@ def test_class_lists_show_every_students_programme_per_present_round(db_session,
     ten = lists[0]
     assert [r.position for r in ten.rounds] == [2, 3]
     assert len(ten.rows) == 6 and all(len(row.entries) == 2 for row in ten.rows)
+
+
+def test_printed_sheets_stay_as_published_whatever_changes_later(db_session, published):
+    day, allocation = published
+    before = (route_sheets(day.career_day), door_lists(day.career_day), class_lists(day.career_day))
+    offer, student = day.offers[0], day.classes[0].students[0]
+    title, name = offer.title, student.display_name
+
+    offer.title = "Umbenannt"
+    student.display_name = "Neu N."
+    late = make_school_class(day.career_day, school=day.classes[0].school, grade=9, students=3, name="9z")
+    (first,) = [a for a in allocation.assignments if a.student_id == student.id][:1]
+    db_session.delete(first)
+    db_session.flush()
+
+    after = (route_sheets(day.career_day), door_lists(day.career_day), class_lists(day.career_day))
+    assert after == before
+    assert any(entry.offer == title for sheet in after[0] for entry in sheet.entries)
+    assert name in {sheet.student for sheet in after[0]} and late.name not in {c.class_name for c in after[2]}
+
+
+def test_publishing_twice_keeps_each_version_and_the_sheets_follow_the_latest(db_session, published):
+    from scheduler_app.domain.allocation import resolve_with_minimal_changes, run_allocation
+    from scheduler_app.domain.publication import publications, read_plan
+
+    day, first = published
+    second = resolve_with_minimal_changes(None, first, NOW)
+    db_session.commit()
+    second = run_allocation(second.id, lambda: NOW)
+
+    publication = publish(None, second, NOW)  # wishes are closed since the first publication: no confirmation
+
+    versions = publications(day.career_day)
+    assert [p.version for p in versions] == [2, 1] and versions[0] is publication
+    assert [p.allocation_id for p in versions] == [second.id, first.id]
+    assert read_plan(versions[1].snapshot).by_student.keys() == {s.id for s in day.students}
+
+
+def test_a_published_allocation_takes_no_manual_change(db_session, published):
+    day, allocation = published
+    assignment = allocation.assignments[0]
+    with pytest.raises(DomainError, match="published"):
+        remove_assignment(None, assignment, NOW)

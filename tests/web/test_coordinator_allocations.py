@@ -183,7 +183,9 @@ def test_print_pages_wait_for_publication_then_show_every_route_sheet_and_door_l
     before = client.get(f"/coordinator/career-days/{day_id}/print/route-sheets", follow_redirects=True)
     assert "noch nicht veröffentlicht" in before.text
 
-    response = client.post(f"/coordinator/allocations/{allocation_id}/publish")
+    refused = client.post(f"/coordinator/allocations/{allocation_id}/publish", follow_redirects=True)
+    assert "bitte bestätigen Sie" in refused.text.replace("\n", " ")
+    response = client.post(f"/coordinator/allocations/{allocation_id}/publish", data={"close_early": "1"})
     assert response.status_code == 302
 
     sheets = client.get(f"/coordinator/career-days/{day_id}/print/route-sheets")
@@ -237,3 +239,10 @@ def test_another_agencys_allocation_is_not_found(app, client, auth):
     assert client.get(f"/coordinator/allocations/{allocation_id}/progress.json").status_code == 404
     assert client.post(f"/coordinator/career-days/{day_id}/allocations").status_code == 404
     assert client.get(f"/coordinator/allocations/{allocation_id}/instance.json").status_code == 404
+
+
+def test_every_phase_the_engine_reports_has_a_label():
+    from scheduler_app.solver import PHASES
+    from scheduler_app.web.coordinator.allocations import PHASES as LABELS
+
+    assert set(PHASES) <= set(LABELS), set(PHASES) - set(LABELS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, abort, flash, jsonify, redirect, render_template, url_for
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -26,7 +26,8 @@ from scheduler_app.web.coordinator import bp
 from scheduler_app.web.coordinator.career_days import career_day_or_404
 
 POLL_SECONDS = 2
-# The engine's phases (scheduler_app.solver.engine) in the user's words; unknown phases show as "working".
+# The engine's phases (scheduler_app.solver.PHASES) and the run's own (queued, preparing, failed) in
+# the user's words; tests/web/test_coordinator_allocations.py fails when an engine phase lacks one.
 PHASES = {
     "queued": _l("Waiting for the background process"),
     "preparing": _l("Reading the career day"),
@@ -36,6 +37,7 @@ PHASES = {
     "colouring": _l("Arranging the rounds"),
     "integer": _l("Improving the allocation"),
     "fill": _l("Filling the remaining seats"),
+    "improve": _l("Improving the allocation"),
     "done": _l("Finished"),
     "failed": _l("Failed"),
 }
@@ -90,10 +92,13 @@ def _render(allocation: Allocation, move_form: MoveForm | None = None, status: i
         locked = sorted((a for a in allocation.assignments if a.locked),
                         key=lambda a: (a.student.display_name, a.slot.round.position))
     usable = allocation.state is AllocationState.done and allocation.solver_status in allocations.USABLE_STATUSES
-    if usable and move_form is None:
+    if usable and move_form is None and not allocations.is_published(allocation):
         move_form = MoveForm(allocation, formdata=None)
-    return render_template("coordinator/allocation.html", allocation=allocation, career_day=allocation.career_day,
-                           review=review, locked=locked, usable=usable, move_form=move_form,
+    career_day = allocation.career_day
+    published = usable and allocations.is_published(allocation)
+    return render_template("coordinator/allocation.html", allocation=allocation, career_day=career_day,
+                           review=review, locked=locked, usable=usable, move_form=move_form, published=published,
+                           wishes_open=career_days.is_open(career_day, career_days.Deadline.wishes, utc_now()),
                            phase=phase_label(allocation), poll_seconds=POLL_SECONDS), status
 
 
@@ -173,13 +178,16 @@ def resolve_allocation(allocation_id: int):
 @bp.route("/allocations/<int:allocation_id>/publish", methods=["POST"])
 @coordinator_required
 def publish_allocation(allocation_id: int):
+    """Publish as the day's next version; before the wishes deadline only with ``close_early`` ticked."""
     allocation = _allocation_or_404(allocation_id)
-    done, career_day = commit_or_flash(lambda: allocations.publish(current_user, allocation, utc_now()))
+    close_early = request.form.get("close_early") == "1"
+    done, publication = commit_or_flash(
+        lambda: allocations.publish(current_user, allocation, utc_now(), close_early=close_early))
     if not done:
-        return redirect(url_for("coordinator.allocation", allocation_id=allocation.id))
-    flash(_("The allocation is published: schools and companies now see route sheets, class lists and door lists."),
-          "success")
-    return redirect(url_for("coordinator.career_day", career_day_id=career_day.id))
+        return redirect(url_for("coordinator.allocation", allocation_id=allocation.id, _anchor="finish-heading"))
+    flash(_("Version %(n)d of the plan is published: schools and companies now see route sheets, class lists and "
+            "door lists. Booking, registration and wishes are closed.", n=publication.version), "success")
+    return redirect(url_for("coordinator.career_day", career_day_id=allocation.career_day_id))
 
 
 # ---------------------------------------------------------------------------------------------
