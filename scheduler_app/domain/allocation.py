@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import String, cast, func, literal, select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Load, Session, joinedload, selectinload
 
 from scheduler_app.domain import audit, leases
 from scheduler_app.domain.career_days import (
@@ -51,7 +51,9 @@ from scheduler_app.models import (
     AllocationState,
     Assignment,
     CareerDay,
+    Offer,
     Publication,
+    SchoolClass,
     Slot,
     Student,
     User,
@@ -127,6 +129,40 @@ def _grades(offer) -> list[int] | None:
     low = offer.min_grade if offer.min_grade is not None else 1
     high = offer.max_grade if offer.max_grade is not None else HIGHEST_GRADE
     return list(range(low, high + 1))
+
+
+def _whole_day(path):
+    """Loader options for a career day (``path``: ``CareerDay`` itself or a relationship leading to
+    it): rounds, venue, offers with company, room and slots, classes with school and students with
+    their wishes and exclusions -- one query per level, whatever the size of the day."""
+    return (path.options(
+        selectinload(CareerDay.rounds), joinedload(CareerDay.venue),
+        selectinload(CareerDay.offers).options(joinedload(Offer.company), joinedload(Offer.room), selectinload(Offer.slots)),
+        selectinload(CareerDay.classes).options(
+            joinedload(SchoolClass.school),
+            selectinload(SchoolClass.students).options(selectinload(Student.preferences), selectinload(Student.exclusions))),
+    ),)
+
+
+def load_day(career_day_id: int) -> CareerDay:
+    """The career day with everything the review, the exports and the instance read, in a constant
+    number of queries. Call it before a page or a download walks the day (what was already loaded
+    is refreshed)."""
+    return db.session.scalars(
+        select(CareerDay).where(CareerDay.id == career_day_id).options(*_whole_day(Load(CareerDay)))
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def load_allocation(allocation: Allocation) -> Allocation:
+    """The allocation with its assignments, slot loads and its whole day (:func:`load_day`), in a
+    constant number of queries."""
+    return db.session.scalars(
+        select(Allocation).where(Allocation.id == allocation.id)
+        .options(selectinload(Allocation.assignments), selectinload(Allocation.slot_loads),
+                 *_whole_day(joinedload(Allocation.career_day)))
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def students_of(career_day: CareerDay) -> list[Student]:

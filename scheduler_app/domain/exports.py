@@ -22,6 +22,7 @@ from scheduler_app.domain.allocation import (
     latest_done_allocation,
     result_dict,
 )
+from scheduler_app.domain import publication
 from scheduler_app.domain.errors import N_
 from scheduler_app.models import Allocation, CareerDay
 
@@ -62,7 +63,11 @@ class AssignmentRow:
 
 
 def assignment_rows(allocation: Allocation) -> list[AssignmentRow]:
-    """One row per assignment, ordered by school, class, student and round."""
+    """One row per assignment, ordered by school, class, student and round. A published allocation's
+    rows come from its snapshot: the download says what the printed sheets say."""
+    snapshot = publication.snapshot_of_published(allocation)
+    if snapshot is not None:
+        return _plan_rows(publication.read_plan(snapshot))
     rows = []
     for a in allocation.assignments:
         school_class, slot = a.student.school_class, a.slot
@@ -71,6 +76,19 @@ def assignment_rows(allocation: Allocation) -> list[AssignmentRow]:
             round=slot.round.position, time=time_range(slot.round), offer=slot.offer.title,
             company=slot.offer.company.name, room=slot.offer.room.name if slot.offer.room else "",
         ))
+    return sorted(rows, key=lambda r: (r.school, r.class_name, r.student, r.round))
+
+
+def _plan_rows(plan: publication.Plan) -> list[AssignmentRow]:
+    rows = []
+    for klass in plan.classes:
+        for student in klass.students:
+            for slot in plan.by_student.get(student.id, {}).values():
+                rows.append(AssignmentRow(
+                    school=klass.school, class_name=klass.name, student=student.name, round=slot.round.position,
+                    time=time_range(slot.round), offer=slot.offer.title, company=slot.offer.company,
+                    room=slot.offer.room or "",
+                ))
     return sorted(rows, key=lambda r: (r.school, r.class_name, r.student, r.round))
 
 

@@ -78,6 +78,12 @@ def latest_publication(career_day: CareerDay) -> Publication | None:
                              .order_by(Publication.version.desc()).limit(1))
 
 
+def snapshot_of_published(allocation: Allocation) -> dict | None:
+    """The snapshot taken when ``allocation`` was last published, or None if it never was."""
+    return db.session.scalar(select(Publication.snapshot).where(Publication.allocation_id == allocation.id)
+                             .order_by(Publication.version.desc()).limit(1))
+
+
 def current_snapshot(career_day: CareerDay) -> dict | None:
     """The published plan: the latest version's snapshot; for a day published before snapshots
     existed, the same snapshot built from its published allocation; None before publication."""

@@ -128,3 +128,16 @@ def test_a_published_allocation_takes_no_manual_change(db_session, published):
     assignment = allocation.assignments[0]
     with pytest.raises(DomainError, match="published"):
         remove_assignment(None, assignment, NOW)
+
+
+def test_the_published_allocations_csv_says_what_was_published(db_session, published):
+    from scheduler_app.domain.exports import assignment_rows
+
+    day, allocation = published
+    before = assignment_rows(allocation)
+    day.offers[0].title = "Umbenannt"
+    day.classes[0].students[0].display_name = "Neu N."
+    db_session.flush()
+
+    assert assignment_rows(allocation) == before
+    assert "Umbenannt" not in {row.offer for row in before} and len(before) == len(allocation.assignments)

@@ -85,6 +85,7 @@ def phase_label(allocation: Allocation) -> str:
 
 
 def _render(allocation: Allocation, move_form: MoveForm | None = None, status: int = 200):
+    allocation = allocations.load_allocation(allocation)  # the whole day in a constant number of queries
     review = None
     locked = []
     if allocation.state is AllocationState.done:
@@ -208,7 +209,7 @@ def _json(data: dict) -> str:
 @coordinator_required
 def allocation_instance(allocation_id: int):
     """The allocation-instance/1 the run answers (its fixed assignments as they are now)."""
-    allocation = _allocation_or_404(allocation_id)
+    allocation = allocations.load_allocation(_allocation_or_404(allocation_id))  # constant queries
     return _download(_json(exports.instance_for(allocation)), "application/json",
                      f"allocation-{allocation.id}-instance.json")
 
@@ -216,7 +217,7 @@ def allocation_instance(allocation_id: int):
 @bp.route("/allocations/<int:allocation_id>/result.json")
 @coordinator_required
 def allocation_result(allocation_id: int):
-    allocation = _done_or_404(allocation_id)
+    allocation = allocations.load_allocation(_done_or_404(allocation_id))  # constant queries
     result = exports.result_for(allocation, exports.instance_for(allocation))
     return _download(_json(result), "application/json", f"allocation-{allocation.id}-result.json")
 
@@ -224,7 +225,7 @@ def allocation_result(allocation_id: int):
 @bp.route("/allocations/<int:allocation_id>/assignments.csv")
 @coordinator_required
 def allocation_csv(allocation_id: int):
-    allocation = _done_or_404(allocation_id)
+    allocation = allocations.load_allocation(_done_or_404(allocation_id))  # constant queries
     return _download(exports.assignments_csv(allocation, _), "text/csv; charset=utf-8",
                      f"allocation-{allocation.id}-assignments.csv")
 
@@ -232,7 +233,7 @@ def allocation_csv(allocation_id: int):
 @bp.route("/allocations/<int:allocation_id>/assignments.xlsx")
 @coordinator_required
 def allocation_xlsx(allocation_id: int):
-    allocation = _done_or_404(allocation_id)
+    allocation = allocations.load_allocation(_done_or_404(allocation_id))  # constant queries
     return _download(exports.assignments_xlsx(allocation, _), XLSX_TYPE, f"allocation-{allocation.id}-assignments.xlsx")
 
 
