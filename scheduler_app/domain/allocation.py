@@ -51,7 +51,9 @@ from scheduler_app.models import (
     AllocationState,
     Assignment,
     CareerDay,
+    Exclusion,
     Offer,
+    Preference,
     Publication,
     SchoolClass,
     Slot,
@@ -133,21 +135,21 @@ def _grades(offer) -> list[int] | None:
 
 def _whole_day(path):
     """Loader options for a career day (``path``: ``CareerDay`` itself or a relationship leading to
-    it): rounds, venue, offers with company, room and slots, classes with school and students with
-    their wishes and exclusions -- one query per level, whatever the size of the day."""
+    it): rounds, venue, offers with company, room and slots, classes with school and students -- one
+    query per level, whatever the size of the day. Wishes, exclusions and assignments are read as
+    plain rows (:func:`wish_ranks`, :func:`excluded_offers`, :func:`assignment_pairs`): tens of
+    thousands of them as ORM objects would take seconds."""
     return (path.options(
         selectinload(CareerDay.rounds), joinedload(CareerDay.venue),
         selectinload(CareerDay.offers).options(joinedload(Offer.company), joinedload(Offer.room), selectinload(Offer.slots)),
-        selectinload(CareerDay.classes).options(
-            joinedload(SchoolClass.school),
-            selectinload(SchoolClass.students).options(selectinload(Student.preferences), selectinload(Student.exclusions))),
+        selectinload(CareerDay.classes).options(joinedload(SchoolClass.school), selectinload(SchoolClass.students)),
     ),)
 
 
 def load_day(career_day_id: int) -> CareerDay:
-    """The career day with everything the review, the exports and the instance read, in a constant
-    number of queries. Call it before a page or a download walks the day (what was already loaded
-    is refreshed)."""
+    """The career day with everything the review, the exports and the instance read as objects, in
+    a constant number of queries. Call it before a page or a download walks the day (what was
+    already loaded is refreshed)."""
     return db.session.scalars(
         select(CareerDay).where(CareerDay.id == career_day_id).options(*_whole_day(Load(CareerDay)))
         .execution_options(populate_existing=True)
@@ -155,19 +157,78 @@ def load_day(career_day_id: int) -> CareerDay:
 
 
 def load_allocation(allocation: Allocation) -> Allocation:
-    """The allocation with its assignments, slot loads and its whole day (:func:`load_day`), in a
-    constant number of queries."""
+    """The allocation with its slot loads and its whole day (:func:`load_day`), in a constant
+    number of queries."""
     return db.session.scalars(
         select(Allocation).where(Allocation.id == allocation.id)
-        .options(selectinload(Allocation.assignments), selectinload(Allocation.slot_loads),
-                 *_whole_day(joinedload(Allocation.career_day)))
+        .options(selectinload(Allocation.slot_loads), *_whole_day(joinedload(Allocation.career_day)))
         .execution_options(populate_existing=True)
     ).one()
+
+
+@dataclass(frozen=True, order=True)
+class Pair:
+    """One assignment as a plain row (ordered by student, then round)."""
+
+    student_id: int
+    round_id: int
+    slot_id: int
+    offer_id: int
+    locked: bool
+
+
+def assignment_pairs(allocation_id: int) -> list[Pair]:
+    """The allocation's CURRENT assignments (manual moves included), one query, ordered by student and round."""
+    rows = db.session.execute(
+        select(Assignment.student_id, Assignment.round_id, Assignment.slot_id, Assignment.offer_id, Assignment.locked)
+        .where(Assignment.allocation_id == allocation_id).order_by(Assignment.student_id, Assignment.round_id)
+    ).all()
+    return [Pair(*row) for row in rows]
+
+
+def locked_assignments(allocation: Allocation) -> list[Assignment]:
+    """The assignments fixed by hand (few), as objects with their students."""
+    return list(db.session.scalars(
+        select(Assignment).where(Assignment.allocation_id == allocation.id, Assignment.locked)
+        .order_by(Assignment.student_id, Assignment.round_id)
+        .options(selectinload(Assignment.student).selectinload(Student.exclusions))))
+
+
+def _of_day(career_day_id: int):
+    return Student.class_id.in_(select(SchoolClass.id).where(SchoolClass.career_day_id == career_day_id))
+
+
+def wish_ranks(career_day_id: int) -> dict[int, dict[int, int]]:
+    """student id → offer id → rank, for every student of the day (one query; best wish first)."""
+    ranks: dict[int, dict[int, int]] = {}
+    for student_id, offer_id, rank in db.session.execute(
+        select(Preference.student_id, Preference.offer_id, Preference.rank).join(Student)
+        .where(_of_day(career_day_id)).order_by(Preference.student_id, Preference.rank)
+    ):
+        ranks.setdefault(student_id, {})[offer_id] = rank
+    return ranks
+
+
+def excluded_offers(career_day_id: int) -> dict[int, list[int]]:
+    """student id → the offers excluded for the student (one query)."""
+    excluded: dict[int, list[int]] = {}
+    for student_id, offer_id in db.session.execute(
+        select(Exclusion.student_id, Exclusion.offer_id).join(Student).where(_of_day(career_day_id))
+        .order_by(Exclusion.student_id, Exclusion.offer_id)
+    ):
+        excluded.setdefault(student_id, []).append(offer_id)
+    return excluded
 
 
 def students_of(career_day: CareerDay) -> list[Student]:
     """Every student of the day, in a stable order (class, then student id)."""
     return [student for school_class in career_day.classes for student in sorted(school_class.students, key=lambda s: s.id)]
+
+
+def _student_rows(career_day_id: int) -> list[tuple[int, int]]:
+    """(student id, class id) of every student of the day, in the order of :func:`students_of`."""
+    return [tuple(row) for row in db.session.execute(
+        select(Student.id, Student.class_id).where(_of_day(career_day_id)).order_by(Student.class_id, Student.id))]
 
 
 def group_label(student: Student) -> str:
@@ -177,16 +238,20 @@ def group_label(student: Student) -> str:
 
 def build_instance(career_day: CareerDay, *, previous: Allocation | None = None, change_cost: int = 5,
                    weights: AllocationWeights = WEIGHTS) -> dict:
-    """The career day as an allocation-instance/1 dict.
+    """The career day as an allocation-instance/1 dict (a constant number of queries).
 
     With ``previous`` (re-solve with minimal changes): its locked assignments become
     ``locked_slots`` and all its assignments become ``rules.previous``, each pair not kept
     costing ``change_cost``.
     """
     rounds = list(career_day.rounds)
-    offer_ids = {offer.id for offer in career_day.offers}
+    day_offers = list(db.session.scalars(select(Offer).where(Offer.career_day_id == career_day.id)
+                                         .order_by(Offer.id).options(selectinload(Offer.slots))))
+    classes = {c.id: c for c in db.session.scalars(select(SchoolClass).where(SchoolClass.career_day_id == career_day.id)
+                                                   .options(joinedload(SchoolClass.school)))}
+    offer_ids = {offer.id for offer in day_offers}
     offers, slots = [], []
-    for offer in career_day.offers:
+    for offer in day_offers:
         entry = {"id": offer_key(offer.id), "company": company_key(offer.company_id), "label": offer.title}
         grades = _grades(offer)
         if grades is not None:
@@ -195,7 +260,7 @@ def build_instance(career_day: CareerDay, *, previous: Allocation | None = None,
             entry["max_total"] = offer.max_total
         offers.append(entry)
     position = {round_.id: round_.position for round_ in rounds}
-    for offer in career_day.offers:
+    for offer in day_offers:
         for slot in offer.slots:
             slots.append({"id": slot_key(slot.id), "offer": offer_key(offer.id), "round": round_key(slot.round_id),
                           "capacity": slot.capacity, "min_size": slot.min_size})
@@ -204,26 +269,27 @@ def build_instance(career_day: CareerDay, *, previous: Allocation | None = None,
     locked: dict[int, list[str]] = {}
     previous_pairs = []
     if previous is not None:
-        for assignment in sorted(previous.assignments, key=lambda a: (a.student_id, a.round_id)):
-            previous_pairs.append({"student": student_key(assignment.student_id), "slot": slot_key(assignment.slot_id)})
-            if assignment.locked:
-                locked.setdefault(assignment.student_id, []).append(slot_key(assignment.slot_id))
+        for pair in assignment_pairs(previous.id):
+            previous_pairs.append({"student": student_key(pair.student_id), "slot": slot_key(pair.slot_id)})
+            if pair.locked:
+                locked.setdefault(pair.student_id, []).append(slot_key(pair.slot_id))
 
+    ranks, excluded = wish_ranks(career_day.id), excluded_offers(career_day.id)
+    present = {class_id: [round_key(r.id) for r in rounds if c.present_in(r.position)] for class_id, c in classes.items()}
     students = []
-    for student in students_of(career_day):
-        school_class = student.school_class
+    for student_id, class_id in _student_rows(career_day.id):
+        school_class = classes[class_id]
         entry = {
-            "id": student_key(student.id),
-            "group": group_label(student),
+            "id": student_key(student_id),
+            "group": f"{school_class.name} ({school_class.school.name})",
             "grade": school_class.grade,
-            "rounds": [round_key(r.id) for r in rounds if school_class.present_in(r.position)],
+            "rounds": present[class_id],
             "wanted": career_day.slots_per_student,
-            "preferences": {offer_key(p.offer_id): p.rank for p in student.preferences if p.offer_id in offer_ids},
-            "excluded": sorted((offer_key(e.offer_id) for e in student.exclusions if e.offer_id in offer_ids),
-                               key=lambda key: database_id(key, "O")),
+            "preferences": {offer_key(o): rank for o, rank in ranks.get(student_id, {}).items() if o in offer_ids},
+            "excluded": [offer_key(o) for o in excluded.get(student_id, ()) if o in offer_ids],
         }
-        if student.id in locked:
-            entry["locked_slots"] = locked[student.id]
+        if student_id in locked:
+            entry["locked_slots"] = locked[student_id]
         students.append(entry)
 
     rules = {
@@ -254,9 +320,9 @@ def instance_for(allocation: Allocation) -> dict:
     based_on = db.session.get(Allocation, allocation.based_on_id) if allocation.based_on_id else None
     instance = build_instance(allocation.career_day, previous=based_on)
     locks: dict[str, list[str]] = {}
-    for a in sorted(allocation.assignments, key=lambda a: (a.student_id, a.round_id)):
-        if a.locked:
-            locks.setdefault(student_key(a.student_id), []).append(slot_key(a.slot_id))
+    for pair in assignment_pairs(allocation.id):
+        if pair.locked:
+            locks.setdefault(student_key(pair.student_id), []).append(slot_key(pair.slot_id))
     for student in instance["students"]:
         student.pop("locked_slots", None)
         if student["id"] in locks:
@@ -267,11 +333,11 @@ def instance_for(allocation: Allocation) -> dict:
 def result_dict(allocation: Allocation) -> dict:
     """The allocation as an allocation-result/1 dict, from its CURRENT assignments (manual moves
     included); objective, bound and metrics are the engine's, from the run."""
-    assignments = sorted(allocation.assignments, key=lambda a: (a.student_id, a.round_id))
     return {
         "format": "allocation-result/1",
         "status": allocation.solver_status,
-        "assignments": [{"student": student_key(a.student_id), "slot": slot_key(a.slot_id)} for a in assignments],
+        "assignments": [{"student": student_key(p.student_id), "slot": slot_key(p.slot_id)}
+                        for p in assignment_pairs(allocation.id)],
         "objective": allocation.objective,
         "bound": allocation.bound,
         "metrics": allocation.metrics or {},
@@ -430,7 +496,7 @@ def _save_result(allocation: Allocation, instance: dict, result: dict, now: date
     allocation.explanations = explanations_for(instance, result)
     if status in USABLE_STATUSES:
         slots = {slot.id: slot for offer in allocation.career_day.offers for slot in offer.slots}
-        students = {student.id for student in students_of(allocation.career_day)}
+        students = {student_id for student_id, _class_id in _student_rows(allocation.career_day_id)}
         locked = {(s["id"], key) for s in instance["students"] for key in s.get("locked_slots", ())}
         loads = dict.fromkeys(slots, 0)
         for pair in result["assignments"]:

@@ -15,10 +15,14 @@ from dataclasses import dataclass, field
 
 from scheduler_app.domain.allocation import (
     USABLE_STATUSES,
+    Pair,
+    assignment_pairs,
+    locked_assignments,
     offer_key,
     round_key,
     student_key,
     students_of,
+    wish_ranks,
 )
 from scheduler_app.domain.errors import N_
 from scheduler_app.models import Allocation, Offer, Organisation, SchoolClass, Slot, Student
@@ -150,17 +154,22 @@ def target(student: Student, career_day) -> int:
 
 
 def review(allocation: Allocation) -> AllocationReview:
+    """Everything the review page shows. Reads the day's objects (call
+    :func:`~scheduler_app.domain.allocation.load_allocation` first for a constant number of queries)
+    and the assignments and wishes as plain rows."""
     career_day = allocation.career_day
     students = students_of(career_day)
     slots = {slot.id: slot for offer in career_day.offers for slot in offer.slots}
-    by_student = defaultdict(list)
+    pairs = assignment_pairs(allocation.id)
+    by_student: dict[int, list[Pair]] = defaultdict(list)
     loads = Counter()
-    for assignment in allocation.assignments:
-        by_student[assignment.student_id].append(assignment)
-        loads[assignment.slot_id] += 1
-    ranks = {student.id: {p.offer_id: p.rank for p in student.preferences} for student in students}
+    for pair in pairs:
+        by_student[pair.student_id].append(pair)
+        loads[pair.slot_id] += 1
+    all_ranks = wish_ranks(career_day.id)
+    ranks = {student.id: all_ranks.get(student.id, {}) for student in students}
 
-    histogram = _histogram(allocation, ranks)
+    histogram = _histogram(allocation, pairs, ranks)
     wished = Counter(offer_id for wishes in ranks.values() for offer_id in wishes)
     offers = [OfferFill(offer, [SlotFill(slot, loads[slot.id]) for slot in sorted(offer.slots, key=lambda s: s.round.position)],
                         wished[offer.id]) for offer in career_day.offers]
@@ -180,8 +189,8 @@ def review(allocation: Allocation) -> AllocationReview:
     )
 
 
-def _histogram(allocation: Allocation, ranks: dict[int, dict[int, int]]) -> list[HistogramBar]:
-    counts = Counter(ranks.get(a.student_id, {}).get(a.offer_id) for a in allocation.assignments)
+def _histogram(allocation: Allocation, pairs: list[Pair], ranks: dict[int, dict[int, int]]) -> list[HistogramBar]:
+    counts = Counter(ranks.get(p.student_id, {}).get(p.offer_id) for p in pairs)
     total = sum(counts.values())
     highest = max([allocation.career_day.wishes_count] + [rank for rank in counts if rank is not None])
     keys = list(range(1, highest + 1)) + [None]
@@ -323,28 +332,27 @@ def _presence_warnings(career_day):
 
 def _lock_warnings(allocation, by_student):
     """Locked assignments that break a rule (data changed after the move): a re-solve cannot keep them."""
-    for assignments in by_student.values():
-        locked = [a for a in assignments if a.locked]
-        for assignment in locked:
-            student, slot = assignment.student, assignment.slot
-            school_class: SchoolClass = student.school_class
-            params = {"student": student.display_name, "class_name": school_class.name, **_slot_name(slot)}
-            if not school_class.present_in(slot.round.position):
-                yield Warning("lock_absent", N_("%(student)s (%(class_name)s) is fixed to %(offer)s in round %(round)d, "
-                                                "but the class is not present then."), params, (assignment,))
-            if not slot.offer.open_to_grade(school_class.grade):
-                yield Warning("lock_grade", N_("%(student)s (%(class_name)s) is fixed to %(offer)s, "
-                                               "which is not open to grade %(grade)d."),
-                              {**params, "grade": school_class.grade}, (assignment,))
-            if any(e.offer_id == slot.offer_id for e in student.exclusions):
-                yield Warning("lock_excluded", N_("%(student)s (%(class_name)s) is fixed to %(offer)s, "
-                                                  "which is excluded for this student."), params, (assignment,))
-        companies = Counter(a.slot.offer.company_id for a in assignments)
-        for assignment in locked:
-            if companies[assignment.slot.offer.company_id] > 1:
-                student = assignment.student
-                yield Warning("lock_same_company", N_("%(student)s (%(class_name)s) is fixed to %(offer)s, but also attends "
-                                                      "another offer of %(company)s."),
-                              {"student": student.display_name, "class_name": student.school_class.name,
-                               **_slot_name(assignment.slot)}, (assignment,))
-
+    locked = locked_assignments(allocation)
+    company_of = {offer.id: offer.company_id for offer in allocation.career_day.offers}
+    for assignment in locked:
+        student, slot = assignment.student, assignment.slot
+        school_class: SchoolClass = student.school_class
+        params = {"student": student.display_name, "class_name": school_class.name, **_slot_name(slot)}
+        if not school_class.present_in(slot.round.position):
+            yield Warning("lock_absent", N_("%(student)s (%(class_name)s) is fixed to %(offer)s in round %(round)d, "
+                                            "but the class is not present then."), params, (assignment,))
+        if not slot.offer.open_to_grade(school_class.grade):
+            yield Warning("lock_grade", N_("%(student)s (%(class_name)s) is fixed to %(offer)s, "
+                                           "which is not open to grade %(grade)d."),
+                          {**params, "grade": school_class.grade}, (assignment,))
+        if any(e.offer_id == slot.offer_id for e in student.exclusions):
+            yield Warning("lock_excluded", N_("%(student)s (%(class_name)s) is fixed to %(offer)s, "
+                                              "which is excluded for this student."), params, (assignment,))
+    for assignment in locked:
+        companies = Counter(company_of.get(p.offer_id) for p in by_student[assignment.student_id])
+        if companies[company_of.get(assignment.offer_id)] > 1:
+            student = assignment.student
+            yield Warning("lock_same_company", N_("%(student)s (%(class_name)s) is fixed to %(offer)s, but also attends "
+                                                  "another offer of %(company)s."),
+                          {"student": student.display_name, "class_name": student.school_class.name,
+                           **_slot_name(assignment.slot)}, (assignment,))

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from scheduler_app.domain.allocation import (
     USABLE_STATUSES,
@@ -24,7 +26,18 @@ from scheduler_app.domain.allocation import (
 )
 from scheduler_app.domain import publication
 from scheduler_app.domain.errors import N_
-from scheduler_app.models import Allocation, CareerDay
+from scheduler_app.extensions import db
+from scheduler_app.models import (
+    Allocation,
+    Assignment,
+    CareerDay,
+    Offer,
+    Organisation,
+    Room,
+    Round,
+    SchoolClass,
+    Student,
+)
 
 COLUMNS = (
     ("school", N_("School")),
@@ -69,13 +82,20 @@ def assignment_rows(allocation: Allocation) -> list[AssignmentRow]:
     if snapshot is not None:
         return _plan_rows(publication.read_plan(snapshot))
     rows = []
-    for a in allocation.assignments:
-        school_class, slot = a.student.school_class, a.slot
-        rows.append(AssignmentRow(
-            school=school_class.school.name, class_name=school_class.name, student=a.student.display_name,
-            round=slot.round.position, time=time_range(slot.round), offer=slot.offer.title,
-            company=slot.offer.company.name, room=slot.offer.room.name if slot.offer.room else "",
-        ))
+    company_org = aliased(Organisation)
+    for school, class_name, student, position, starts_at, ends_at, offer, company, room in db.session.execute(
+        select(Organisation.name, SchoolClass.name, Student.display_name, Round.position, Round.starts_at, Round.ends_at,
+               Offer.title, company_org.name, Room.name)
+        .select_from(Assignment)
+        .join(Student, Student.id == Assignment.student_id).join(SchoolClass, SchoolClass.id == Student.class_id)
+        .join(Organisation, Organisation.id == SchoolClass.school_id)
+        .join(Round, Round.id == Assignment.round_id).join(Offer, Offer.id == Assignment.offer_id)
+        .join(company_org, company_org.id == Offer.company_id)
+        .outerjoin(Room, Room.id == Offer.room_id)
+        .where(Assignment.allocation_id == allocation.id)
+    ):
+        rows.append(AssignmentRow(school=school, class_name=class_name, student=student, round=position,
+                                  time=f"{starts_at:%H:%M}–{ends_at:%H:%M}", offer=offer, company=company, room=room or ""))
     return sorted(rows, key=lambda r: (r.school, r.class_name, r.student, r.round))
 
 

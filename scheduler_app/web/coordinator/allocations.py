@@ -90,7 +90,7 @@ def _render(allocation: Allocation, move_form: MoveForm | None = None, status: i
     locked = []
     if allocation.state is AllocationState.done:
         review = allocation_review.review(allocation)
-        locked = sorted((a for a in allocation.assignments if a.locked),
+        locked = sorted(allocations.locked_assignments(allocation),
                         key=lambda a: (a.student.display_name, a.slot.round.position))
     usable = allocation.state is AllocationState.done and allocation.solver_status in allocations.USABLE_STATUSES
     if usable and move_form is None and not allocations.is_published(allocation):
@@ -225,7 +225,7 @@ def allocation_result(allocation_id: int):
 @bp.route("/allocations/<int:allocation_id>/assignments.csv")
 @coordinator_required
 def allocation_csv(allocation_id: int):
-    allocation = allocations.load_allocation(_done_or_404(allocation_id))  # constant queries
+    allocation = _done_or_404(allocation_id)
     return _download(exports.assignments_csv(allocation, _), "text/csv; charset=utf-8",
                      f"allocation-{allocation.id}-assignments.csv")
 
@@ -233,7 +233,7 @@ def allocation_csv(allocation_id: int):
 @bp.route("/allocations/<int:allocation_id>/assignments.xlsx")
 @coordinator_required
 def allocation_xlsx(allocation_id: int):
-    allocation = allocations.load_allocation(_done_or_404(allocation_id))  # constant queries
+    allocation = _done_or_404(allocation_id)
     return _download(exports.assignments_xlsx(allocation, _), XLSX_TYPE, f"allocation-{allocation.id}-assignments.xlsx")
 
 
