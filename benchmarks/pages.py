@@ -82,7 +82,7 @@ def main() -> None:
     from scheduler_app.domain.allocation import publish, run_allocation, start_allocation
     from scheduler_app.extensions import db
     from scheduler_app.factory import create_app
-    from scheduler_app.models import CareerDay
+    from scheduler_app.models import Allocation, CareerDay
     from scheduler_app.models_base import utc_now
     from tests.conftest import settings
 
@@ -100,16 +100,19 @@ def main() -> None:
             print(f"allocated ({allocation.solver_status}, {len(allocation.explanations or {})} students explained) "
                   f"in {time.perf_counter() - started:.0f} s")
             ids["allocation"] = allocation.id
-            publish(None, allocation, utc_now(), close_early=True)
-            db.session.commit()
             engine = db.engine
 
-        pages = [
-            (COORDINATOR, "review", "/coordinator/allocations/{allocation}"),
-            (COORDINATOR, "assignments.csv", "/coordinator/allocations/{allocation}/assignments.csv"),
-            (COORDINATOR, "assignments.xlsx", "/coordinator/allocations/{allocation}/assignments.xlsx"),
+        drafts = [
+            (COORDINATOR, "review (draft, with the move form)", "/coordinator/allocations/{allocation}"),
+            (COORDINATOR, "assignments.csv (draft)", "/coordinator/allocations/{allocation}/assignments.csv"),
+            (COORDINATOR, "assignments.xlsx (draft)", "/coordinator/allocations/{allocation}/assignments.xlsx"),
             (COORDINATOR, "instance.json", "/coordinator/allocations/{allocation}/instance.json"),
             (COORDINATOR, "result.json", "/coordinator/allocations/{allocation}/result.json"),
+        ]
+        published = [
+            (COORDINATOR, "review (published)", "/coordinator/allocations/{allocation}"),
+            (COORDINATOR, "assignments.csv (published)", "/coordinator/allocations/{allocation}/assignments.csv"),
+            (COORDINATOR, "assignments.xlsx (published)", "/coordinator/allocations/{allocation}/assignments.xlsx"),
             (COORDINATOR, "route sheets (all)", "/coordinator/career-days/{day}/print/route-sheets"),
             (COORDINATOR, "door lists (all)", "/coordinator/career-days/{day}/print/door-lists"),
             (TEACHER, "class list", "/school/classes/{class}/class-list"),
@@ -118,27 +121,36 @@ def main() -> None:
         ]
         client = app.test_client()
         print("| page | median s | max s | queries |\n|---|---|---|---|")
-        for user, name, pattern in pages:
-            client.post("/auth/login", data={"email": user, "password": PASSWORD})
-            url = pattern.format(**ids)
-            times, counts = [], []
-            for _ in range(args.repeat):
-                seen = []
-
-                def listener(*_args, _seen=seen):
-                    _seen.append(1)
-
-                event.listen(engine, "before_cursor_execute", listener)
-                began = time.perf_counter()
-                response = client.get(url)
-                times.append(time.perf_counter() - began)
-                event.remove(engine, "before_cursor_execute", listener)
-                assert response.status_code == 200, (url, response.status_code)
-                counts.append(len(seen))
-            print(f"| {name} | {statistics.median(times):.2f} | {max(times):.2f} | {counts[-1]} |")
-            client.post("/auth/logout")
+        measure(client, engine, drafts, ids, args.repeat)
+        with app.app_context():
+            publish(None, db.session.get(Allocation, ids["allocation"]), utc_now(), close_early=True)
+            db.session.commit()
+        measure(client, engine, published, ids, args.repeat)
         with app.app_context():
             db.engine.dispose()
+
+
+def measure(client, engine, pages, ids: dict, repeat: int) -> None:
+    """Request each page ``repeat`` times as its user; print the median and worst time and the queries."""
+    for user, name, pattern in pages:
+        client.post("/auth/login", data={"email": user, "password": PASSWORD})
+        url = pattern.format(**ids)
+        times, counts = [], []
+        for _ in range(repeat):
+            seen = []
+
+            def listener(*_args, _seen=seen):
+                _seen.append(1)
+
+            event.listen(engine, "before_cursor_execute", listener)
+            began = time.perf_counter()
+            response = client.get(url)
+            times.append(time.perf_counter() - began)
+            event.remove(engine, "before_cursor_execute", listener)
+            assert response.status_code == 200, (url, response.status_code)
+            counts.append(len(seen))
+        print(f"| {name} | {statistics.median(times):.2f} | {max(times):.2f} | {counts[-1]} |")
+        client.post("/auth/logout")
 
 
 if __name__ == "__main__":

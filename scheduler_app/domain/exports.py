@@ -9,11 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
 
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
@@ -130,15 +132,63 @@ def assignments_csv(allocation: Allocation, translate: Callable[[str], str] = _i
 
 
 def assignments_xlsx(allocation: Allocation, translate: Callable[[str], str] = _identity) -> bytes:
-    """Written row by row (openpyxl's write-only mode, with lxml): 15,000 rows in well under a second."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(translate(N_("Assignments"))[:31])
-    sheet.freeze_panes = "A2"
-    sheet.append([translate(header) for _, header in COLUMNS])
-    for row in assignment_rows(allocation):
-        sheet.append([_cell(value) for value in row.values()])
+    """The rows as a one-sheet workbook with a frozen header row (:func:`xlsx_workbook`)."""
+    rows = [[translate(header) for _, header in COLUMNS]]
+    rows += [[_cell(value) for value in row.values()] for row in assignment_rows(allocation)]
+    return xlsx_workbook(translate(N_("Assignments"))[:31], rows)
+
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PACKAGE_PARTS = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{_REL_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+    "xl/_rels/workbook.xml.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{_REL_NS}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'),
+}
+
+
+def _xml_text(value: str) -> str:
+    return xml_escape(_XML_ILLEGAL.sub("", value))
+
+
+def xlsx_workbook(title: str, rows: list[list]) -> bytes:
+    """A minimal Office Open XML workbook: one sheet ``title`` with ``rows`` (strings as inline
+    strings, ints as numbers) and the first row frozen. Written as text in one pass: 15,000 rows
+    take a fraction of a second, where openpyxl needs seconds (benchmarks/pages.py)."""
+    out = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_SHEET_NS}">'
+           '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+           'state="frozen"/></sheetView></sheetViews><sheetData>']
+    for number, row in enumerate(rows, start=1):
+        out.append(f'<row r="{number}">')
+        for value in row:
+            if isinstance(value, int) and not isinstance(value, bool):
+                out.append(f"<c><v>{value}</v></c>")
+            else:
+                out.append(f'<c t="inlineStr"><is><t xml:space="preserve">{_xml_text(str(value))}</t></is></c>')
+        out.append("</row>")
+    out.append("</sheetData></worksheet>")
+    workbook = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="{_SHEET_NS}" '
+                f'xmlns:r="{_REL_NS}"><sheets><sheet name="{_xml_text(title)}" sheetId="1" r:id="rId1"/></sheets></workbook>')
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in {**_PACKAGE_PARTS, "xl/workbook.xml": workbook,
+                           "xl/worksheets/sheet1.xml": "".join(out)}.items():
+            archive.writestr(name, text)
     return buffer.getvalue()
 
 
