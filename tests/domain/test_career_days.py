@@ -168,3 +168,35 @@ def test_a_day_that_has_taken_place_keeps_its_date_but_none_moves_into_the_past(
     with pytest.raises(DomainError, match="past") as error:
         update_career_day(coordinator, day, **settings(date=date(2027, 3, 9), **later))
     assert error.value.field == "date"
+
+
+def test_a_form_with_several_broken_rules_reports_every_one_at_its_field(coordinator_and_programme):
+    from scheduler_app.domain.errors import each
+
+    coordinator, programme = coordinator_and_programme
+    with pytest.raises(DomainError) as refused:
+        create_career_day(coordinator, programme, **settings(
+            name=" ", booking_deadline=datetime(2027, 1, 2, 12, 0),  # in the past on NOW
+            registration_deadline=datetime(2027, 1, 1, 18, 0),  # before booking
+            wishes_count=1, slots_per_student=2))
+    fields = sorted(error.field for error in each(refused.value))
+    assert fields == ["booking_deadline", "name", "registration_deadline", "wishes_count"]
+    assert db.session.scalar(select(CareerDay.id)) is None
+
+
+def test_editing_a_day_whose_deadlines_have_passed_is_allowed(coordinator_and_programme):
+    from scheduler_app.domain.career_days import past_deadlines
+
+    coordinator, programme = coordinator_and_programme
+    day = create_career_day(coordinator, programme, **settings())
+    later = datetime(2027, 2, 22, 12, 0)  # booking closed, registration and wishes open
+    update_career_day(coordinator, day, **{**settings(name="BO-Tag neu"), "now": later, "wishes_count": 5,
+                                           "slots_per_student": 3, "max_students": None, "retention_until": None})
+    assert day.name == "BO-Tag neu" and past_deadlines(day, later) == ["booking_deadline"]
+
+
+def test_a_day_of_one_round_says_one_offer_not_between_1_and_1(coordinator_and_programme):
+    coordinator, programme = coordinator_and_programme
+    with pytest.raises(DomainError, match="exactly 1 offer"):
+        create_career_day(coordinator, programme, **settings(rounds=[(time(8, 30), time(9, 15))], slots_per_student=2,
+                                                             wishes_count=2))

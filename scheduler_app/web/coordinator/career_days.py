@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from scheduler_app.domain import career_days, programmes, rosters
 from scheduler_app.domain.allocation import active_allocation
-from scheduler_app.domain.errors import DomainError, NotAllowed
+from scheduler_app.domain.errors import DomainError, NotAllowed, each
 from scheduler_app.extensions import db
 from scheduler_app.models import CareerDay, Programme
 from scheduler_app.models_base import utc_now
@@ -98,11 +98,14 @@ def career_day_or_404(career_day_id: int) -> CareerDay:
 
 
 def _show_error(form: CareerDayForm, error: DomainError) -> None:
-    message = _(error.message, **error.params)
-    if error.field == "rounds":
-        form.rounds_errors.append(message)
-    else:
-        getattr(form, error.field or "name").errors.append(message)
+    """Every broken rule next to its field, all at once."""
+    for single in each(error):
+        message = _(single.message, **single.params)
+        if single.field == "rounds":
+            form.rounds_errors.append(message)
+        else:
+            field = getattr(form, single.field or "name", None) or form.name
+            field.errors = [*field.errors, message]
 
 
 def _render_form(form: CareerDayForm, programme: Programme, career_day: CareerDay | None):
@@ -156,6 +159,9 @@ def edit_career_day(career_day_id: int):
         else:
             db.session.commit()
             flash(_("The settings of “%(name)s” have been saved.", name=career_day.name), "success")
+            if career_days.past_deadlines(career_day, now):
+                flash(_("Some deadlines of this day lie in the past: those steps are closed for schools, companies "
+                        "and students."), "warning")
             return redirect(url_for("coordinator.career_day", career_day_id=career_day.id))
     return _render_form(form, career_day.programme, career_day)
 
