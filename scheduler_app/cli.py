@@ -1,6 +1,7 @@
 """Command-line boundary: each command is one transaction, committed once at the end."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -15,13 +16,29 @@ from scheduler_app.models_base import utc_now
 users = AppGroup("users", help="Manage user accounts.")
 
 
+def _stdin_is_terminal() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
 @users.command("create-coordinator")
-@click.option("--email", prompt=True)
-@click.option("--name", prompt=True)
+@click.option("--email", help="The coordinator's e-mail address (asked for at a terminal).")
+@click.option("--name", help="The coordinator's name (asked for at a terminal).")
 @click.option("--agency", default="Koordinierungsstelle", show_default=True, help="Name of the coordinating agency.")
-@click.password_option()
-def create_coordinator(email: str, name: str, agency: str, password: str) -> None:
-    """Create a coordinator who signs in with e-mail and password."""
+@click.option("--password", envvar="COORDINATOR_PASSWORD",
+              help="The password (or the environment variable COORDINATOR_PASSWORD; asked for at a terminal).")
+def create_coordinator(email: str | None, name: str | None, agency: str, password: str | None) -> None:
+    """Create a coordinator who signs in with e-mail and password.
+
+    At a terminal, what is missing is asked for. Without one (a deployment script, ``docker exec``
+    without ``-t``) nothing can be asked: the command names the options it needs and stops."""
+    missing = [option for option, value in (("--email", email), ("--name", name), ("--password", password))
+               if not value]
+    if missing and not _stdin_is_terminal():
+        raise click.UsageError(f"No terminal to ask on: please give {', '.join(missing)} "
+                               "(the password may come from the environment variable COORDINATOR_PASSWORD).")
+    email = email or click.prompt("E-mail")
+    name = name or click.prompt("Name")
+    password = password or click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = accounts.create_coordinator(email, name, password, agency, utc_now())
     except DomainError as error:
