@@ -645,6 +645,68 @@ def _ensure_slot_load(allocation: Allocation, slot: Slot) -> None:
         db.session.flush()
 
 
+SEARCH_LIMIT = 50
+
+
+def find_students(career_day: CareerDay, query: str) -> list[Student]:
+    """Students of the day whose display name or class contains ``query`` (case-insensitive), at most
+    SEARCH_LIMIT, by class and name: how the coordinator finds the one to move."""
+    words = (query or "").strip()
+    if not words:
+        return []
+    plain = words.lower().replace("\\", "").replace("%", "").replace("_", "")  # no LIKE wildcards from the user
+    pattern = "%" + plain + "%"
+    return list(db.session.scalars(
+        select(Student).join(SchoolClass, SchoolClass.id == Student.class_id)
+        .where(SchoolClass.career_day_id == career_day.id,
+               func.lower(Student.display_name).like(pattern) | func.lower(SchoolClass.name).like(pattern))
+        .order_by(SchoolClass.name, Student.display_name, Student.id).limit(SEARCH_LIMIT)
+        .options(selectinload(Student.school_class).joinedload(SchoolClass.school))
+    ))
+
+
+@dataclass(frozen=True)
+class SlotChoice:
+    slot: Slot
+    free: int  # seats left in this allocation
+
+    @property
+    def full(self) -> bool:
+        return self.free <= 0
+
+
+@dataclass(frozen=True)
+class ProgrammeRound:
+    """One round of a student's programme: the current slot (None: free) and every slot of the round."""
+
+    round: object
+    current: Slot | None
+    locked: bool
+    choices: list[SlotChoice]
+
+
+def student_programme(allocation: Allocation, student: Student) -> list[ProgrammeRound]:
+    """The student's programme per round the class is present, with each slot of the round and its
+    free seats: what the coordinator sees before moving the student within a round."""
+    career_day = allocation.career_day
+    pairs = assignment_pairs(allocation.id)
+    loads: dict[int, int] = {}
+    for pair in pairs:
+        loads[pair.slot_id] = loads.get(pair.slot_id, 0) + 1
+    mine = {pair.round_id: pair for pair in pairs if pair.student_id == student.id}
+    slots = {slot.id: slot for offer in career_day.offers for slot in offer.slots}
+    rounds = []
+    for round_ in career_day.rounds:
+        if not student.school_class.present_in(round_.position):
+            continue
+        in_round = sorted((s for s in slots.values() if s.round_id == round_.id), key=lambda s: (s.offer.title.lower(), s.id))
+        current = mine.get(round_.id)
+        rounds.append(ProgrammeRound(round_, slots.get(current.slot_id) if current else None,
+                                     bool(current and current.locked),
+                                     [SlotChoice(s, s.capacity - loads.get(s.id, 0)) for s in in_round]))
+    return rounds
+
+
 def move_student(actor: User | None, allocation: Allocation, student: Student, slot: Slot, now: datetime) -> Assignment:
     """Put ``student`` into ``slot`` by hand; the assignment the student had in that round (if any)
     is replaced. The new assignment is LOCKED: a re-solve keeps it.

@@ -246,3 +246,32 @@ def test_every_phase_the_engine_reports_has_a_label():
     from scheduler_app.web.coordinator.allocations import PHASES as LABELS
 
     assert set(PHASES) <= set(LABELS), set(PHASES) - set(LABELS)
+
+
+def test_a_coordinator_finds_a_student_sees_the_programme_with_free_seats_and_moves_in_one_step(app, client, auth):
+    day_id = _one_round_day(app, (3, 3, 3), students=4)
+    auth.login(COORDINATOR)
+    allocation_id = _allocate(app, client, day_id)
+    with app.app_context():
+        day = db.session.get(CareerDay, day_id)
+        student = day.classes[0].students[0]
+        student_id, name = student.id, student.display_name
+        current = db.session.scalar(select(Assignment).where(Assignment.allocation_id == allocation_id,
+                                                             Assignment.student_id == student_id))
+        loads = Counter(db.session.scalars(select(Assignment.slot_id).where(Assignment.allocation_id == allocation_id)))
+        target = next(s for o in day.offers for s in o.slots if s.id != current.slot_id and loads[s.id] < s.capacity)
+        target_id, target_title, current_slot = target.id, target.offer.title, current.slot_id
+
+    found = client.get(f"/coordinator/allocations/{allocation_id}/students", query_string={"q": "9C"})
+    assert found.status_code == 200 and f"/coordinator/allocations/{allocation_id}/students/{student_id}" in found.text
+    page = client.get(f"/coordinator/allocations/{allocation_id}/students/{student_id}")
+    assert page.status_code == 200 and name in page.text and "Freie Plätze" in page.text
+
+    moved = client.post(f"/coordinator/allocations/{allocation_id}/move",
+                        data={"student": student_id, "slot": target_id, "back": "student"})
+    assert moved.status_code == 302 and moved.headers["Location"].endswith(f"/students/{student_id}")
+    with app.app_context():
+        now = db.session.scalar(select(Assignment).where(Assignment.allocation_id == allocation_id,
+                                                         Assignment.student_id == student_id))
+        assert (now.slot_id, now.locked) == (target_id, True) and now.slot_id != current_slot
+    assert f"Jetzt: {target_title}" in client.get(f"/coordinator/allocations/{allocation_id}/students/{student_id}").text

@@ -149,8 +149,38 @@ def move_student(allocation_id: int):
             db.session.commit()
             flash(_("%(student)s now attends %(offer)s in round %(round)d; this assignment is fixed.",
                     student=student.display_name, offer=slot.offer.title, round=slot.round.position), "success")
+            if request.form.get("back") == "student":
+                return redirect(url_for("coordinator.allocation_student", allocation_id=allocation.id, student_id=student.id))
             return redirect(url_for("coordinator.allocation", allocation_id=allocation.id, _anchor="move-heading"))
+        if request.form.get("back") == "student" and student is not None:
+            for message in [*form.student.errors, *form.slot.errors]:
+                flash(message, "error")
+            return redirect(url_for("coordinator.allocation_student", allocation_id=allocation.id, student_id=student.id))
     return _render(allocation, form, 422)
+
+
+@bp.route("/allocations/<int:allocation_id>/students")
+@coordinator_required
+def allocation_students(allocation_id: int):
+    """Find the student to move by name or class."""
+    allocation = _done_or_404(allocation_id)
+    query = (request.args.get("q") or "").strip()[:60]
+    found = allocations.find_students(allocation.career_day, query)
+    return render_template("coordinator/allocation_students.html", allocation=allocation, career_day=allocation.career_day,
+                           query=query, found=found, limit=allocations.SEARCH_LIMIT)
+
+
+@bp.route("/allocations/<int:allocation_id>/students/<int:student_id>")
+@coordinator_required
+def allocation_student(allocation_id: int, student_id: int):
+    """A student's programme per round with each slot's free seats; a move is one button."""
+    allocation = allocations.load_allocation(_done_or_404(allocation_id))
+    student = db.session.get(Student, student_id)
+    if student is None or student.school_class.career_day_id != allocation.career_day_id:
+        abort(404)
+    usable = allocation.solver_status in allocations.USABLE_STATUSES and not allocations.is_published(allocation)
+    return render_template("coordinator/allocation_student.html", allocation=allocation, career_day=allocation.career_day,
+                           student=student, rounds=allocations.student_programme(allocation, student), movable=usable)
 
 
 @bp.route("/allocations/<int:allocation_id>/assignments/<int:assignment_id>/unlock", methods=["POST"])
