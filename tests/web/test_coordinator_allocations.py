@@ -81,6 +81,7 @@ def test_starting_an_allocation_only_queues_it_and_the_page_polls_until_the_job_
     assert "Zuteilung starten" not in career_page
     progress = client.get(f"/coordinator/allocations/{allocation_id}/progress.json")
     assert progress.json["state"] == "queued" and progress.json["finished"] is False
+    assert progress.json["state_label"] == "wartet auf den Start"
 
     assert jobs.run_due_allocations(app) == 1
 

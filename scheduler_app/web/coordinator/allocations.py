@@ -125,7 +125,8 @@ def allocation(allocation_id: int):
 def allocation_progress(allocation_id: int):
     """What ``static/allocation.js`` polls while a run is queued or running."""
     allocation = _allocation_or_404(allocation_id)
-    return jsonify(state=allocation.state.value, phase=allocation.phase, phase_label=phase_label(allocation),
+    state_label = _("waiting to start") if allocation.state is AllocationState.queued else _("being computed")
+    return jsonify(state=allocation.state.value, state_label=state_label, phase=allocation.phase, phase_label=phase_label(allocation),
                    progress=round(allocation.progress, 3), finished=allocation.state not in allocations.ACTIVE_STATES)
 
 
