@@ -42,7 +42,8 @@ from scheduler_app.domain.career_days import (
 from scheduler_app.domain.errors import DomainError, NotAllowed
 from scheduler_app.domain.leases import LeaseTerms
 from scheduler_app.domain.locks import Gone, lock_or_gone
-from scheduler_app.domain.publication import next_version, snapshot_of
+from scheduler_app.domain.mail import queue_mail
+from scheduler_app.domain.publication import changes, latest_publication, next_version, read_plan, snapshot_of
 from scheduler_app.domain.seats import release_allocation_seat, take_allocation_seat
 from scheduler_app.extensions import db
 from scheduler_app.models import (
@@ -52,9 +53,12 @@ from scheduler_app.models import (
     Assignment,
     CareerDay,
     Exclusion,
+    Membership,
     Offer,
+    Organisation,
     Preference,
     Publication,
+    Role,
     SchoolClass,
     Slot,
     Student,
@@ -807,6 +811,29 @@ def unlock(actor: User | None, assignment: Assignment, now: datetime) -> Assignm
 # publishing
 
 
+def _mail_changes(career_day: CareerDay, publication: Publication, changed: list, now: datetime) -> None:
+    """A new version: each school's and company's contacts get a mail (to the outbox) listing the
+    programmes of theirs that change, round by round (students' display names: personal data)."""
+    concerned: dict[int, list] = {}
+    for change in changed:
+        concerned.setdefault(change.school_id, []).append(change)
+        for company_id in change.company_ids:
+            concerned.setdefault(company_id, []).append(change)
+    if not concerned:
+        return
+    contacts = db.session.execute(
+        select(User, Membership.organisation_id).join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id.in_(concerned), Membership.role == Role.contact, User.active)
+        .order_by(User.id)
+    ).all()
+    names = dict(db.session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(concerned))).all())
+    for user, organisation_id in contacts:
+        queue_mail(user.email, "plan_changed", {
+            "name": user.name, "day": career_day.name, "version": publication.version,
+            "organisation": names.get(organisation_id, ""), "changes": concerned[organisation_id],
+        }, now, locale=user.locale, personal_data=True)
+
+
 def is_published(allocation: Allocation) -> bool:
     """Whether this allocation is or was a published version: then it stays as published."""
     if allocation.career_day.published_allocation_id == allocation.id:
@@ -835,10 +862,13 @@ def publish(actor: User | None, allocation: Allocation, now: datetime, *, close_
         raise DomainError("Students can still rank their wishes until %(deadline)s. Publishing closes wishes, "
                           "registration and booking now: please confirm closing them early.",
                           field="close_early", deadline=format_deadline(deadline_of(career_day, Deadline.wishes)))
+    previous = latest_publication(career_day)
     publication = Publication(career_day_id=career_day.id, allocation_id=allocation.id, version=next_version(career_day),
                               published_at=now, published_by_id=actor.id if actor is not None else None,
                               snapshot=snapshot_of(allocation))
     db.session.add(publication)
+    if previous is not None:
+        _mail_changes(career_day, publication, changes(read_plan(previous.snapshot), read_plan(publication.snapshot)), now)
     career_day.published_allocation = allocation
     career_day.published_at = now
     db.session.flush()

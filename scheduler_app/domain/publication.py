@@ -191,3 +191,59 @@ def published_plan(career_day: CareerDay) -> Plan | None:
     snapshot = current_snapshot(career_day)
     return read_plan(snapshot) if snapshot is not None else None
 
+
+
+# ---------------------------------------------------------------------------------------------
+# what changes between two versions
+
+
+@dataclass(frozen=True)
+class RoundChange:
+    round: int
+    before: PlanSlot | None  # None: free (or not in that version)
+    after: PlanSlot | None
+
+
+@dataclass(frozen=True)
+class StudentChange:
+    """A student whose programme differs between two versions, round by round."""
+
+    student: str
+    class_name: str
+    school: str
+    school_id: int
+    rounds: tuple[RoundChange, ...]
+
+    @property
+    def company_ids(self) -> set[int]:
+        return {slot.offer.company_id for change in self.rounds for slot in (change.before, change.after) if slot}
+
+
+def changes(before: Plan, after: Plan) -> list[StudentChange]:
+    """Every student whose slot differs in some round between ``before`` and ``after`` (students
+    added or removed included), ordered by school, class and name."""
+    classes = {c.id: c for c in before.classes} | {c.id: c for c in after.classes}
+    rounds = sorted({r.position: r for r in before.rounds} | {r.position: r for r in after.rounds})
+    found = []
+    for klass in classes.values():
+        for student in klass.students:
+            old, new = before.by_student.get(student.id, {}), after.by_student.get(student.id, {})
+            old_by_position = {slot.round.position: slot for slot in old.values()}
+            new_by_position = {slot.round.position: slot for slot in new.values()}
+            differing = tuple(RoundChange(p, old_by_position.get(p), new_by_position.get(p)) for p in rounds
+                              if _slot_id(old_by_position.get(p)) != _slot_id(new_by_position.get(p)))
+            if differing:
+                found.append(StudentChange(student.name, klass.name, klass.school, klass.school_id, differing))
+    return sorted(found, key=lambda c: (c.school, c.class_name, c.student))
+
+
+def _slot_id(slot: PlanSlot | None) -> int | None:
+    return slot.id if slot is not None else None
+
+
+def changes_against_published(allocation: Allocation) -> tuple[Publication | None, list[StudentChange]]:
+    """A draft of a published day against the latest published version: who would change."""
+    latest = latest_publication(allocation.career_day)
+    if latest is None or latest.allocation_id == allocation.id:
+        return latest, []
+    return latest, changes(read_plan(latest.snapshot), read_plan(snapshot_of(allocation)))

@@ -141,3 +141,53 @@ def test_the_published_allocations_csv_says_what_was_published(db_session, publi
 
     assert assignment_rows(allocation) == before
     assert "Umbenannt" not in {row.offer for row in before} and len(before) == len(allocation.assignments)
+
+
+def test_a_new_version_lists_who_changes_and_mails_the_schools_and_companies_concerned(db_session, published):
+    from sqlalchemy import select
+
+    from scheduler_app.domain.allocation import move_student, resolve_with_minimal_changes, run_allocation
+    from scheduler_app.domain.publication import changes_against_published
+    from scheduler_app.models import Assignment, OutgoingMail
+    from tests.factories import make_company_contact, make_school_contact
+
+    day, first = published
+    teacher = make_school_contact(school=day.classes[0].school, email="lehrkraft@schule.example")
+    draft = resolve_with_minimal_changes(None, first, NOW)
+    db_session.commit()
+    draft = run_allocation(draft.id, lambda: NOW)
+    student = day.classes[1].students[0]  # 10b, present in rounds 2 and 3
+    mine = db_session.scalars(select(Assignment).where(Assignment.allocation_id == draft.id,
+                                                       Assignment.student_id == student.id)).all()
+    round_two = next(a for a in mine if a.round_id == day.career_day.rounds[1].id)
+    taken = {a.offer_id for a in mine}
+    target = next(s for o in day.offers for s in o.slots if s.round_id == round_two.round_id and o.id not in taken)
+    for other in [a for a in draft.assignments if a.slot_id == target.id][:1]:
+        db_session.delete(other)  # make room (the draft is not published: a coordinator could do the same)
+    db_session.flush()
+    db_session.execute(sa_update_loads(draft.id, target.id))
+    company_contact = make_company_contact(company=target.offer.company, email="betrieb@firma.example")
+    move_student(None, draft, student, target, NOW)
+
+    version, changed = changes_against_published(draft)
+    assert version.version == 1
+    mine_changed = next(c for c in changed if c.student == student.display_name)
+    assert [(r.round, r.after.id) for r in mine_changed.rounds if r.after is not None and r.round == 2] == [(2, target.id)]
+
+    publish(None, draft, NOW)
+
+    mails = {m.recipient: m for m in db_session.scalars(select(OutgoingMail))}
+    assert {teacher.email, company_contact.email} <= set(mails)
+    assert student.display_name in mails[teacher.email].body and "Fassung 2" in mails[teacher.email].subject
+    assert mails[teacher.email].personal_data
+
+
+def sa_update_loads(allocation_id: int, slot_id: int):
+    """The seat given back by the deleted assignment (the test deletes a row directly)."""
+    from sqlalchemy import update
+
+    from scheduler_app.models import AllocationSlot
+
+    return (update(AllocationSlot).where(AllocationSlot.allocation_id == allocation_id, AllocationSlot.slot_id == slot_id,
+                                         AllocationSlot.assigned > 0)
+            .values(assigned=AllocationSlot.assigned - 1))

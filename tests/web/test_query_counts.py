@@ -117,4 +117,4 @@ def test_whole_day_pages_run_the_same_number_of_queries_on_a_small_and_a_larger_
     large_ids = _build(app, "large-", *large)
     large_counts = _measure(app, client, auth, large_ids)
     assert large_counts == small_counts
-    assert max(small_counts.values()) <= 30, small_counts
+    assert max(small_counts.values()) <= 40, small_counts  # and few: a page is a handful of statements

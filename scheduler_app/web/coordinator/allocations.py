@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from scheduler_app.domain import allocation as allocations
-from scheduler_app.domain import allocation_review, career_days, exports, printing
+from scheduler_app.domain import allocation_review, career_days, exports, printing, publication
 from scheduler_app.domain.errors import DomainError, NotAllowed
 from scheduler_app.extensions import db
 from scheduler_app.models import Allocation, AllocationState, Assignment, Slot, Student
@@ -97,8 +97,10 @@ def _render(allocation: Allocation, move_form: MoveForm | None = None, status: i
         move_form = MoveForm(allocation, formdata=None)
     career_day = allocation.career_day
     published = usable and allocations.is_published(allocation)
+    against, changed = publication.changes_against_published(allocation) if usable and not published else (None, [])
     return render_template("coordinator/allocation.html", allocation=allocation, career_day=career_day,
                            review=review, locked=locked, usable=usable, move_form=move_form, published=published,
+                           against=against, changed=changed,
                            wishes_open=career_days.is_open(career_day, career_days.Deadline.wishes, utc_now()),
                            phase=phase_label(allocation), poll_seconds=POLL_SECONDS), status
 
