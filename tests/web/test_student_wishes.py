@@ -100,6 +100,7 @@ def test_wishes_page_lists_only_offers_open_to_the_grade_with_their_descriptions
     assert "Studium Informatik" not in page.text
     assert page.text.count('class="card offer-card"') == 3 and "<select" in page.text  # the field filter
     assert "Du hast 0 von 2 Wünschen gewählt: noch 2." in page.text
+    assert '<script src="/static/wishes-order.js" defer></script>' in page.text  # drag and drop, from static/ (CSP)
 
 
 def test_a_student_adds_reorders_and_saves_wishes_with_buttons_alone(app, client, day):
