@@ -85,9 +85,10 @@ class ClassList:
     rows: list[ClassListRow]
 
 
-def published_plan(career_day: CareerDay) -> Plan:
-    """The published snapshot of the day (:mod:`scheduler_app.domain.publication`), read."""
-    plan = publication.published_plan(career_day)
+def published_plan(career_day: CareerDay, version: int | None = None) -> Plan:
+    """The published snapshot of the day (:mod:`scheduler_app.domain.publication`), read: the current
+    version or an earlier one."""
+    plan = publication.published_plan(career_day, version)
     if plan is None:
         raise DomainError("The allocation of this career day has not been published yet.")
     return plan
@@ -118,9 +119,9 @@ def _students(school_class: PlanClass) -> list[PlanStudent]:
 
 
 def route_sheets(career_day: CareerDay, *, school: Organisation | None = None,
-                 school_class: SchoolClass | None = None) -> list[RouteSheet]:
+                 school_class: SchoolClass | None = None, version: int | None = None) -> list[RouteSheet]:
     """A route sheet per student (of one school or one class, if given), ordered by school, class, name."""
-    plan = published_plan(career_day)
+    plan = published_plan(career_day, version)
     sheets = []
     for klass in _classes(plan, school.id if school is not None else None):
         if school_class is not None and klass.id != school_class.id:
@@ -131,9 +132,9 @@ def route_sheets(career_day: CareerDay, *, school: Organisation | None = None,
     return sheets
 
 
-def door_lists(career_day: CareerDay, *, company: Organisation | None = None) -> list[DoorList]:
+def door_lists(career_day: CareerDay, *, company: Organisation | None = None, version: int | None = None) -> list[DoorList]:
     """A list per slot (of one company's offers, if given) with each attendee's display name and class."""
-    plan = published_plan(career_day)
+    plan = published_plan(career_day, version)
     attendees: dict[int, list[Attendee]] = defaultdict(list)
     for klass in plan.classes:
         for student in klass.students:

@@ -187,8 +187,13 @@ def read_plan(snapshot: dict) -> Plan:
     return Plan(day["name"], date.fromisoformat(day["date"]), day["venue"], rounds, offers, slots, classes, by_student)
 
 
-def published_plan(career_day: CareerDay) -> Plan | None:
-    snapshot = current_snapshot(career_day)
+def published_plan(career_day: CareerDay, version: int | None = None) -> Plan | None:
+    """The plan as published: the current version, or ``version`` (every version stays readable)."""
+    if version is None:
+        snapshot = current_snapshot(career_day)
+    else:
+        snapshot = db.session.scalar(select(Publication.snapshot).where(Publication.career_day_id == career_day.id,
+                                                                        Publication.version == version))
     return read_plan(snapshot) if snapshot is not None else None
 
 

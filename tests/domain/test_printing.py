@@ -111,11 +111,16 @@ def test_publishing_twice_keeps_each_version_and_the_sheets_follow_the_latest(db
     from scheduler_app.domain.publication import publications, read_plan
 
     day, first = published
+    version_one = route_sheets(day.career_day)
     second = resolve_with_minimal_changes(None, first, NOW)
     db_session.commit()
     second = run_allocation(second.id, lambda: NOW)
+    remove_assignment(None, second.assignments[0], NOW)  # the draft differs from version 1
 
     publication = publish(None, second, NOW)  # wishes are closed since the first publication: no confirmation
+
+    assert route_sheets(day.career_day, version=1) == version_one != route_sheets(day.career_day)
+    assert route_sheets(day.career_day, version=2) == route_sheets(day.career_day)
 
     versions = publications(day.career_day)
     assert [p.version for p in versions] == [2, 1] and versions[0] is publication

@@ -24,6 +24,7 @@ from scheduler_app.web.access import coordinator_required
 from scheduler_app.web.actions import commit_or_flash
 from scheduler_app.web.coordinator import bp
 from scheduler_app.web.coordinator.career_days import career_day_or_404
+from scheduler_app.web.inputs import parse_id
 
 POLL_SECONDS = 2
 # The engine's phases (scheduler_app.solver.PHASES) and the run's own (queued, preparing, failed) in
@@ -277,8 +278,9 @@ def allocation_xlsx(allocation_id: int):
 def _print_page(career_day_id: int, template: str, build, name: str):
     """A print page of the published allocation; before publication, back to the day with the reason."""
     career_day = career_day_or_404(career_day_id)
+    version = parse_id(request.args.get("version"))  # an earlier version; absent: the current one
     try:
-        data = build(career_day)
+        data = build(career_day, version=version)
     except DomainError as error:
         flash(_(error.message, **error.params), "error")
         return redirect(url_for("coordinator.career_day", career_day_id=career_day.id))
