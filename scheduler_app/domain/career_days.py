@@ -321,6 +321,9 @@ class RoundProgress:
     slots: int
     seats: int
     students_present: int  # headcount of the classes present in this round
+    # of those, the students who attend every round they are present (their class is there for no
+    # more rounds than the programme points per student): only they must find a seat in THIS round
+    students_bound: int = 0
 
 
 @dataclass(frozen=True)
@@ -372,11 +375,14 @@ def progress(career_day: CareerDay) -> CareerDayProgress:
         ) for group in schools.values()),
         key=lambda row: row.school.name.lower(),
     )
+    rounds_present = {c.id: sum(1 for r in career_day.rounds if c.present_in(r.position)) for c in classes}
     per_round = [
         RoundProgress(
             position=r.position, starts_at=r.starts_at, ends_at=r.ends_at,
             slots=slots_by_round.get(r.position, (0, 0))[0], seats=int(slots_by_round.get(r.position, (0, 0))[1]),
             students_present=sum(c.headcount for c in classes if c.present_in(r.position)),
+            students_bound=sum(c.headcount for c in classes
+                               if c.present_in(r.position) and rounds_present[c.id] <= career_day.slots_per_student),
         )
         for r in career_day.rounds
     ]

@@ -200,3 +200,14 @@ def test_a_day_of_one_round_says_one_offer_not_between_1_and_1(coordinator_and_p
     with pytest.raises(DomainError, match="exactly 1 offer"):
         create_career_day(coordinator, programme, **settings(rounds=[(time(8, 30), time(9, 15))], slots_per_student=2,
                                                              wishes_count=2))
+
+
+def test_next_steps_count_only_students_who_must_attend_a_round(db_session):
+    day = f.make_career_day(rounds=3, slots_per_student=2)
+    f.make_school_class(day, headcount=20, name="9a")  # present in 3 rounds, attends 2: may spend any round free
+    f.make_school_class(day, headcount=12, name="9b", first_round=2)  # present in 2 rounds, attends both
+    db.session.flush()
+
+    rounds = progress(day).per_round
+
+    assert [(r.students_present, r.students_bound) for r in rounds] == [(20, 0), (32, 12), (32, 12)]
