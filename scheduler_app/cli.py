@@ -1,6 +1,7 @@
 """Command-line boundary: each command is one transaction, committed once at the end."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -15,13 +16,29 @@ from scheduler_app.models_base import utc_now
 users = AppGroup("users", help="Manage user accounts.")
 
 
+def _stdin_is_terminal() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
 @users.command("create-coordinator")
-@click.option("--email", prompt=True)
-@click.option("--name", prompt=True)
+@click.option("--email", help="The coordinator's e-mail address (asked for at a terminal).")
+@click.option("--name", help="The coordinator's name (asked for at a terminal).")
 @click.option("--agency", default="Koordinierungsstelle", show_default=True, help="Name of the coordinating agency.")
-@click.password_option()
-def create_coordinator(email: str, name: str, agency: str, password: str) -> None:
-    """Create a coordinator who signs in with e-mail and password."""
+@click.option("--password", envvar="COORDINATOR_PASSWORD",
+              help="The password (or the environment variable COORDINATOR_PASSWORD; asked for at a terminal).")
+def create_coordinator(email: str | None, name: str | None, agency: str, password: str | None) -> None:
+    """Create a coordinator who signs in with e-mail and password.
+
+    At a terminal, what is missing is asked for. Without one (a deployment script, ``docker exec``
+    without ``-t``) nothing can be asked: the command names the options it needs and stops."""
+    missing = [option for option, value in (("--email", email), ("--name", name), ("--password", password))
+               if not value]
+    if missing and not _stdin_is_terminal():
+        raise click.UsageError(f"No terminal to ask on: please give {', '.join(missing)} "
+                               "(the password may come from the environment variable COORDINATOR_PASSWORD).")
+    email = email or click.prompt("E-mail")
+    name = name or click.prompt("Name")
+    password = password or click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = accounts.create_coordinator(email, name, password, agency, utc_now())
     except DomainError as error:
@@ -142,8 +159,10 @@ def export_career_day(day: int, directory: str) -> None:
 @careerday.command("publish")
 @click.argument("day", type=int)
 @click.option("--allocation", "allocation_id", type=int, default=None, help="Allocation id (default: the latest finished one).")
-def publish_career_day(day: int, allocation_id: int | None) -> None:
-    """Publish an allocation of DAY: route sheets, door lists and class lists become available."""
+@click.option("--close-early", is_flag=True, help="Publish before the wishes deadline, closing wishes early.")
+def publish_career_day(day: int, allocation_id: int | None, close_early: bool) -> None:
+    """Publish an allocation of DAY as the next version: route sheets, door lists and class lists
+    become available, booking, registration and wishes close."""
     from scheduler_app.domain.allocation import latest_done_allocation, publish
     from scheduler_app.models import Allocation
 
@@ -152,12 +171,12 @@ def publish_career_day(day: int, allocation_id: int | None) -> None:
     if allocation is None or allocation.career_day_id != career_day.id:
         raise click.ClickException("No finished allocation of this career day.")
     try:
-        publish(None, allocation, utc_now())
+        publication = publish(None, allocation, utc_now(), close_early=close_early)
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
     db.session.commit()
-    click.echo(f"Allocation {allocation.id} of {career_day.name} published.")
+    click.echo(f"Allocation {allocation.id} of {career_day.name} published as version {publication.version}.")
 
 
 meetings_group = AppGroup("meetings", help="Alliance meetings: list them, show the date the rule picks.")

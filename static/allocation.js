@@ -9,6 +9,7 @@
   var every = (parseFloat(section.getAttribute("data-poll-seconds")) || 2) * 1000;
   var bar = document.getElementById("allocation-bar");
   var phase = document.getElementById("allocation-phase");
+  var state = document.getElementById("allocation-state");  // "waiting to start" must not stay under a moving bar
 
   function poll() {
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" }, cache: "no-store" })
@@ -21,6 +22,7 @@
         bar.value = data.progress;
         bar.textContent = Math.round(data.progress * 100) + " %";
         if (phase.textContent !== data.phase_label) { phase.textContent = data.phase_label; }
+        if (state && data.state_label && state.textContent !== data.state_label) { state.textContent = data.state_label; }
         window.setTimeout(poll, every);
       })
       .catch(function () { window.setTimeout(poll, every * 2); });

@@ -53,12 +53,14 @@ def test_careerday_export_then_publish(app, runner, tmp_path):
     assert runner.invoke(args=["careerday", "allocate", str(day_id)]).exit_code == 0
 
     exported = runner.invoke(args=["careerday", "export", str(day_id), "-o", str(tmp_path)])
-    published = runner.invoke(args=["careerday", "publish", str(day_id)])
+    refused = runner.invoke(args=["careerday", "publish", str(day_id)])
+    published = runner.invoke(args=["careerday", "publish", str(day_id), "--close-early"])
 
     assert exported.exit_code == 0, exported.output
     assert json.loads((tmp_path / "instance.json").read_text(encoding="utf-8"))["format"] == "allocation-instance/1"
     assert (tmp_path / "assignments.csv").read_bytes().decode("utf-8-sig").startswith("Schule;Klasse;Schüler/in")
-    assert published.exit_code == 0, published.output
+    assert refused.exit_code != 0 and "confirm closing them early" in refused.output
+    assert published.exit_code == 0 and "version 1" in published.output, published.output
     with app.app_context():
         day = db.session.get(CareerDay, day_id)
         assert day.published_allocation_id == db.session.scalar(select(Allocation.id))

@@ -41,3 +41,19 @@ def test_create_coordinator_refuses_a_short_password_and_writes_nothing(app, run
     assert "at least 10 characters" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_create_coordinator_without_a_terminal_names_the_options_it_needs(app, runner):
+    result = runner.invoke(args=["users", "create-coordinator", "--email", "k@agentur.example"])
+
+    assert result.exit_code != 0
+    assert "--name, --password" in result.output and "COORDINATOR_PASSWORD" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_create_coordinator_takes_the_password_from_the_environment(app, runner):
+    result = runner.invoke(args=["users", "create-coordinator", "--email", "k@agentur.example", "--name", "K"],
+                           env={"COORDINATOR_PASSWORD": "ein langes Passwort"})
+
+    assert result.exit_code == 0, result.output

@@ -4,7 +4,8 @@ what is wrong with it, in the user's words (after pretalx's schedule warnings).
 :func:`review` computes everything from the allocation's CURRENT assignments (so manual moves
 count) and the day's data. Messages are English msgids marked with ``N_`` and carry their
 parameters; the page translates them with ``_(message, **params)``. The engine's explanations for
-students who got fewer slots than wanted are mapped from its reason codes to msgids the same way.
+students who got fewer slots than wanted were computed once, when the run was saved
+(``Allocation.explanations``); here they are mapped from their reason codes to msgids the same way.
 """
 from __future__ import annotations
 
@@ -14,10 +15,14 @@ from dataclasses import dataclass, field
 
 from scheduler_app.domain.allocation import (
     USABLE_STATUSES,
-    build_instance,
-    result_dict,
+    Pair,
+    assignment_pairs,
+    locked_assignments,
+    offer_key,
+    round_key,
     student_key,
     students_of,
+    wish_ranks,
 )
 from scheduler_app.domain.errors import N_
 from scheduler_app.models import Allocation, Offer, Organisation, SchoolClass, Slot, Student
@@ -109,35 +114,37 @@ class AllocationReview:
     problems: list[dict]  # the engine's own report for an infeasible or invalid instance (English)
 
 
-# The engine's explanation codes (scheduler_app.solver.explain, which shares its codes with the
-# hard constraints in scheduler_app.solver.constraints) in the user's words. Parameters come from
-# the reason's ids: offer, company (from an O… or S… id), round (position), capacity (from S…).
-# A message whose parameters the reason does not provide falls back to FALLBACK_REASON.
+# Every reason code the engine exports (scheduler_app.solver.REASON_CODES) in the user's words. The
+# parameters come from the reason itself: ``rank`` (the wish), the offer and its company (from
+# ``reason.offer``), the rounds (from ``reason.rounds``), ``assigned``/``target``, ``max_total``,
+# ``grade`` (the student's class). tests/domain/test_allocation_review.py fails when a code lacks one.
 REASON_MESSAGES = {
-    "slot_full": N_("%(offer)s (%(company)s) was already full in round %(round)d."),
-    "slot_over_capacity": N_("%(offer)s (%(company)s) was already full in round %(round)d."),
-    "offer_full": N_("%(offer)s (%(company)s) has reached its total number of attendees."),
-    "offer_over_max_total": N_("%(offer)s (%(company)s) has reached its total number of attendees."),
-    "slot_below_min_size": N_("%(offer)s (%(company)s) does not take place in round %(round)d: too few attendees."),
-    "slot_dropped": N_("%(offer)s (%(company)s) does not take place in round %(round)d: too few attendees."),
-    "absent_in_round": N_("The class is not present in round %(round)d."),
-    "not_present": N_("The class is not present in round %(round)d."),
-    "fewer_rounds_than_wanted": N_("The class is present in fewer rounds than there are programme points."),
-    "grade_not_allowed": N_("%(offer)s (%(company)s) is not open to the student's grade."),
-    "offer_excluded": N_("%(offer)s (%(company)s) is excluded for this student."),
-    "excluded": N_("%(offer)s (%(company)s) is excluded for this student."),
-    "unranked_not_allowed": N_("The student did not choose %(offer)s (%(company)s)."),
-    "same_offer_twice": N_("The student already attends %(offer)s (%(company)s) in another round."),
-    "same_company_twice": N_("The student already attends another offer of %(company)s."),
-    "two_slots_in_round": N_("The student already attends another offer in round %(round)d."),
-    "round_taken": N_("The student already attends another offer in round %(round)d."),
-    "locked_slot_not_attended": N_("A fixed assignment takes this place."),
-    "locked": N_("A fixed assignment takes this place."),
-    "no_wishes": N_("The student has not entered any wishes."),
-    "better_for_everyone": N_("Giving this student a better wish would leave other students worse off."),
-    "wish_granted": N_("The student got this wish."),
+    "got_best_wishes": N_("The student got the best wishes that were possible."),
+    "missing_slots": N_("The student gets %(assigned)d of %(target)d programme points."),
+    "not_present": N_("Wish %(rank)d, %(offer)s (%(company)s), takes place only in round %(rounds)s, "
+                      "when the class is not present."),
+    "grade_not_allowed": N_("Wish %(rank)d, %(offer)s (%(company)s), is not open to grade %(grade)d."),
+    "excluded": N_("Wish %(rank)d, %(offer)s (%(company)s), is excluded for this student."),
+    "full_in_every_round": N_("Wish %(rank)d, %(offer)s (%(company)s), was full in every round in which the "
+                              "class is present (round %(rounds)s)."),
+    "full": N_("Wish %(rank)d, %(offer)s (%(company)s), was full in round %(rounds)s."),
+    "offer_max_total_reached": N_("Wish %(rank)d, %(offer)s (%(company)s), has reached its limit of "
+                                  "%(max_total)d attendees."),
+    "min_size_not_reached": N_("Wish %(rank)d, %(offer)s (%(company)s), does not take place in round "
+                               "%(rounds)s: too few attendees for its minimum size."),
+    "locked": N_("Wish %(rank)d, %(offer)s (%(company)s), could not be placed in round %(rounds)s: the "
+                 "student has a fixed assignment there."),
+    "already_attends_company": N_("Wish %(rank)d, %(offer)s (%(company)s): the student already attends "
+                                  "another offer of this company."),
+    "round_taken": N_("Wish %(rank)d, %(offer)s (%(company)s): in round %(rounds)s the student already "
+                      "attends a wish ranked as high or higher."),
+    "trade_off": N_("Wish %(rank)d, %(offer)s (%(company)s), had a free seat in round %(rounds)s, but taking "
+                    "it would mean giving up another programme point; the allocation as a whole is better as it is."),
+    "no_slot": N_("Wish %(rank)d, %(offer)s (%(company)s), takes place in no round."),
 }
 FALLBACK_REASON = N_("The allocation engine found no better allocation for this student.")
+NOT_EXPLAINED = N_("The allocation engine has no explanation for this student: the programme was changed by hand "
+                   "after the run.")
 
 
 def target(student: Student, career_day) -> int:
@@ -147,17 +154,22 @@ def target(student: Student, career_day) -> int:
 
 
 def review(allocation: Allocation) -> AllocationReview:
+    """Everything the review page shows. Reads the day's objects (call
+    :func:`~scheduler_app.domain.allocation.load_allocation` first for a constant number of queries)
+    and the assignments and wishes as plain rows."""
     career_day = allocation.career_day
     students = students_of(career_day)
     slots = {slot.id: slot for offer in career_day.offers for slot in offer.slots}
-    by_student = defaultdict(list)
+    pairs = assignment_pairs(allocation.id)
+    by_student: dict[int, list[Pair]] = defaultdict(list)
     loads = Counter()
-    for assignment in allocation.assignments:
-        by_student[assignment.student_id].append(assignment)
-        loads[assignment.slot_id] += 1
-    ranks = {student.id: {p.offer_id: p.rank for p in student.preferences} for student in students}
+    for pair in pairs:
+        by_student[pair.student_id].append(pair)
+        loads[pair.slot_id] += 1
+    all_ranks = wish_ranks(career_day.id)
+    ranks = {student.id: all_ranks.get(student.id, {}) for student in students}
 
-    histogram = _histogram(allocation, ranks)
+    histogram = _histogram(allocation, pairs, ranks)
     wished = Counter(offer_id for wishes in ranks.values() for offer_id in wishes)
     offers = [OfferFill(offer, [SlotFill(slot, loads[slot.id]) for slot in sorted(offer.slots, key=lambda s: s.round.position)],
                         wished[offer.id]) for offer in career_day.offers]
@@ -177,8 +189,8 @@ def review(allocation: Allocation) -> AllocationReview:
     )
 
 
-def _histogram(allocation: Allocation, ranks: dict[int, dict[int, int]]) -> list[HistogramBar]:
-    counts = Counter(ranks.get(a.student_id, {}).get(a.offer_id) for a in allocation.assignments)
+def _histogram(allocation: Allocation, pairs: list[Pair], ranks: dict[int, dict[int, int]]) -> list[HistogramBar]:
+    counts = Counter(ranks.get(p.student_id, {}).get(p.offer_id) for p in pairs)
     total = sum(counts.values())
     highest = max([allocation.career_day.wishes_count] + [rank for rank in counts if rank is not None])
     keys = list(range(1, highest + 1)) + [None]
@@ -205,61 +217,52 @@ def _school_fill(students, targets, by_student) -> list[SchoolFill]:
 
 
 def _explanations(allocation: Allocation, students: list[Student]) -> list[list[Message]]:
-    if not students:
-        return []
-    from scheduler_app.solver import explain  # loads OR-Tools only when someone needs an explanation
-
-    instance = build_instance(allocation.career_day, previous=allocation)
-    result = result_dict(allocation)
+    """The reasons stored with the allocation (computed when it was saved), in the user's words."""
+    stored = allocation.explanations or {}
     names = _Names(allocation)
     out = []
     for student in students:
-        try:
-            reasons = explain(instance, result, student_key(student.id))
-        except Exception:  # a review page must render even when an explanation cannot be computed
-            log.exception("explain failed for student %s of allocation %s", student.id, allocation.id)
-            reasons = []
-        messages = [_reason_message(r, names) for r in reasons]
-        out.append(messages or [Message("none", FALLBACK_REASON, {})])
+        reasons = stored.get(student_key(student.id))
+        if reasons is None:
+            out.append([Message("not_explained", NOT_EXPLAINED, {})])
+            continue
+        out.append([_reason_message(reason, names, student) for reason in reasons]
+                   or [Message("none", FALLBACK_REASON, {})])
     return out
 
 
-def _reason_message(reason, names: _Names) -> Message:
-    params = names.params(reason)
-    message = REASON_MESSAGES.get(reason.code, FALLBACK_REASON)
+def _reason_message(reason: dict, names: _Names, student: Student) -> Message:
+    """One stored reason (``Reason.to_dict()``) as a msgid with its parameters; a code without a
+    message, or a reason lacking a parameter its message names, falls back to FALLBACK_REASON."""
+    code = reason.get("code")
+    params = names.params(reason, student)
+    message = REASON_MESSAGES.get(code, FALLBACK_REASON)
     try:
         message % params
-    except (KeyError, TypeError, ValueError):  # the reason lacks an id the message names
-        return Message(reason.code, FALLBACK_REASON, {})
-    return Message(reason.code, message, params)
+    except (KeyError, TypeError, ValueError):
+        log.warning("reason %r lacks a parameter of its message", code)
+        return Message(code or "unknown", FALLBACK_REASON, {})
+    return Message(code, message, params)
 
 
 class _Names:
-    """Turns the engine's ids (``O3``, ``S9`` …) into the names a coordinator knows."""
+    """Turns the engine's ids (``O3``, ``R7`` …) into the names a coordinator knows."""
 
     def __init__(self, allocation: Allocation):
         day = allocation.career_day
-        self.offers = {o.id: o for o in day.offers}
-        self.slots = {s.id: s for o in day.offers for s in o.slots}
-        self.rounds = {r.id: r for r in day.rounds}
+        self.offers = {offer_key(o.id): o for o in day.offers}
+        self.rounds = {round_key(r.id): r for r in day.rounds}
 
-    def params(self, reason) -> dict:
-        params = {}
-        for key in getattr(reason, "ids", ()) or ():
-            prefix, rest = key[:1], key[1:]
-            if not rest.isdigit():
-                continue
-            if prefix == "O" and int(rest) in self.offers:
-                params["offer"] = self.offers[int(rest)].title
-                params["company"] = self.offers[int(rest)].company.name
-            elif prefix == "S" and int(rest) in self.slots:
-                slot = self.slots[int(rest)]
-                params.setdefault("offer", slot.offer.title)
-                params.setdefault("company", slot.offer.company.name)
-                params["round"] = slot.round.position
-                params["capacity"] = slot.capacity
-            elif prefix == "R" and int(rest) in self.rounds:
-                params["round"] = self.rounds[int(rest)].position
+    def params(self, reason: dict, student: Student) -> dict:
+        numbers = reason.get("numbers") or {}
+        params = {key: value for key, value in numbers.items() if ":" not in key}
+        offer = self.offers.get(reason.get("offer") or "")
+        if offer is not None:
+            params["offer"], params["company"] = offer.title, offer.company.name
+        positions = sorted({self.rounds[r].position for r in reason.get("rounds") or () if r in self.rounds})
+        if positions:
+            params["rounds"] = ", ".join(str(p) for p in positions)
+        params["grade"] = student.school_class.grade
         return params
 
 
@@ -329,28 +332,27 @@ def _presence_warnings(career_day):
 
 def _lock_warnings(allocation, by_student):
     """Locked assignments that break a rule (data changed after the move): a re-solve cannot keep them."""
-    for assignments in by_student.values():
-        locked = [a for a in assignments if a.locked]
-        for assignment in locked:
-            student, slot = assignment.student, assignment.slot
-            school_class: SchoolClass = student.school_class
-            params = {"student": student.display_name, "class_name": school_class.name, **_slot_name(slot)}
-            if not school_class.present_in(slot.round.position):
-                yield Warning("lock_absent", N_("%(student)s (%(class_name)s) is fixed to %(offer)s in round %(round)d, "
-                                                "but the class is not present then."), params, (assignment,))
-            if not slot.offer.open_to_grade(school_class.grade):
-                yield Warning("lock_grade", N_("%(student)s (%(class_name)s) is fixed to %(offer)s, "
-                                               "which is not open to grade %(grade)d."),
-                              {**params, "grade": school_class.grade}, (assignment,))
-            if any(e.offer_id == slot.offer_id for e in student.exclusions):
-                yield Warning("lock_excluded", N_("%(student)s (%(class_name)s) is fixed to %(offer)s, "
-                                                  "which is excluded for this student."), params, (assignment,))
-        companies = Counter(a.slot.offer.company_id for a in assignments)
-        for assignment in locked:
-            if companies[assignment.slot.offer.company_id] > 1:
-                student = assignment.student
-                yield Warning("lock_same_company", N_("%(student)s (%(class_name)s) is fixed to %(offer)s, but also attends "
-                                                      "another offer of %(company)s."),
-                              {"student": student.display_name, "class_name": student.school_class.name,
-                               **_slot_name(assignment.slot)}, (assignment,))
-
+    locked = locked_assignments(allocation)
+    company_of = {offer.id: offer.company_id for offer in allocation.career_day.offers}
+    for assignment in locked:
+        student, slot = assignment.student, assignment.slot
+        school_class: SchoolClass = student.school_class
+        params = {"student": student.display_name, "class_name": school_class.name, **_slot_name(slot)}
+        if not school_class.present_in(slot.round.position):
+            yield Warning("lock_absent", N_("%(student)s (%(class_name)s) is fixed to %(offer)s in round %(round)d, "
+                                            "but the class is not present then."), params, (assignment,))
+        if not slot.offer.open_to_grade(school_class.grade):
+            yield Warning("lock_grade", N_("%(student)s (%(class_name)s) is fixed to %(offer)s, "
+                                           "which is not open to grade %(grade)d."),
+                          {**params, "grade": school_class.grade}, (assignment,))
+        if any(e.offer_id == slot.offer_id for e in student.exclusions):
+            yield Warning("lock_excluded", N_("%(student)s (%(class_name)s) is fixed to %(offer)s, "
+                                              "which is excluded for this student."), params, (assignment,))
+    for assignment in locked:
+        companies = Counter(company_of.get(p.offer_id) for p in by_student[assignment.student_id])
+        if companies[company_of.get(assignment.offer_id)] > 1:
+            student = assignment.student
+            yield Warning("lock_same_company", N_("%(student)s (%(class_name)s) is fixed to %(offer)s, but also attends "
+                                                  "another offer of %(company)s."),
+                          {"student": student.display_name, "class_name": student.school_class.name,
+                           **_slot_name(assignment.slot)}, (assignment,))

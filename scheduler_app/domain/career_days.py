@@ -17,7 +17,7 @@ from sqlalchemy import distinct, func, select, update
 
 from scheduler_app.domain import audit
 from scheduler_app.domain.dashboards import wall_clock as local_time
-from scheduler_app.domain.errors import DomainError, NotAllowed
+from scheduler_app.domain.errors import Collector, DomainError, NotAllowed
 from scheduler_app.domain.scope import add_partner, works_with
 from scheduler_app.extensions import db
 from scheduler_app.models import (
@@ -111,14 +111,25 @@ def deadline_of(career_day: CareerDay, which: Deadline) -> datetime:
 
 
 def is_open(career_day: CareerDay, which: Deadline, now: datetime) -> bool:
-    return local_time(now) < deadline_of(career_day, which)
+    """Before the deadline and before publication: publishing freezes the plan, so booking,
+    registration and wishes close with it, whatever the deadlines say."""
+    return career_day.published_allocation_id is None and local_time(now) < deadline_of(career_day, which)
+
+
+def format_deadline(value: datetime) -> str:
+    """A deadline as German users write it (19.01.2027, 23:59)."""
+    return value.strftime("%d.%m.%Y, %H:%M")
 
 
 def check_deadline(actor, career_day: CareerDay, which: Deadline, now: datetime) -> None:
-    """Raise unless the deadline is still ahead (coordinators of the day are exempt)."""
+    """Raise unless the deadline is still ahead and the plan not yet published (coordinators of the
+    day are exempt: they accept late changes on purpose)."""
     if is_open(career_day, which, now) or is_coordinator_of(actor, career_day):
         return
-    shown = deadline_of(career_day, which).strftime("%d.%m.%Y %H:%M")
+    if career_day.published_allocation_id is not None:
+        raise DomainError("The plan of this career day is published: booking, registration and wishes are closed. "
+                          "Please ask the coordinator for late changes.")
+    shown = format_deadline(deadline_of(career_day, which))
     if which is Deadline.booking:
         raise DomainError("The deadline for booking offers has passed (%(deadline)s).", deadline=shown)
     if which is Deadline.registration:
@@ -158,35 +169,49 @@ def _check_date(day: date_type, today: date_type, *, may_be_past: bool) -> None:
 
 def _check_settings(*, day: date_type, rounds, booking_deadline, registration_deadline, wishes_deadline,
                     wishes_count: int, slots_per_student: int, max_students: int | None,
-                    retention_until: date_type | None) -> None:
-    _check_rounds(rounds)
-    begins = datetime.combine(day, rounds[0][0])
-    for field, deadline in (("booking_deadline", booking_deadline), ("registration_deadline", registration_deadline),
-                            ("wishes_deadline", wishes_deadline)):
+                    retention_until: date_type | None, errors: Collector) -> None:
+    """Every rule of a day's settings; each broken one is added to ``errors`` (a form shows them all)."""
+    with errors.check():
+        _check_rounds(rounds)
+    begins = datetime.combine(day, rounds[0][0] if rounds else time.min)
+    deadlines = (("booking_deadline", booking_deadline), ("registration_deadline", registration_deadline),
+                 ("wishes_deadline", wishes_deadline))
+    for field, deadline in deadlines:
         if deadline is not None and deadline >= begins:
-            raise DomainError("Deadlines must be before the day begins.", field=field)
-        if deadline is not None and deadline < begins - DEADLINES_WITHIN:
-            raise DomainError("Deadlines must lie within the year before the day.", field=field)
+            errors.add(DomainError("Deadlines must be before the day begins.", field=field))
+        elif deadline is not None and deadline < begins - DEADLINES_WITHIN:
+            errors.add(DomainError("Deadlines must lie within the year before the day.", field=field))
+    if booking_deadline is not None and registration_deadline is not None and registration_deadline < booking_deadline:
+        errors.add(DomainError("Schools register once offers are booked: the registration deadline may not be before the "
+                   "booking deadline.", field="registration_deadline"))
     if wishes_deadline is not None:
         if registration_deadline is not None and wishes_deadline < registration_deadline:
-            raise DomainError("Students rank their wishes after classes are registered: the wishes deadline "
-                              "may not be before the registration deadline.", field="wishes_deadline")
-        if booking_deadline is not None and wishes_deadline < booking_deadline:
-            raise DomainError("Students rank offers once they are booked: the wishes deadline may not be "
-                              "before the booking deadline.", field="wishes_deadline")
-    if not 1 <= slots_per_student <= len(rounds):
-        raise DomainError("Each student attends between 1 and %(n)d offers (one per round).",
-                          field="slots_per_student", n=len(rounds))
+            errors.add(DomainError("Students rank their wishes after classes are registered: the wishes deadline "
+                       "may not be before the registration deadline.", field="wishes_deadline"))
+        elif booking_deadline is not None and wishes_deadline < booking_deadline:
+            errors.add(DomainError("Students rank offers once they are booked: the wishes deadline may not be "
+                       "before the booking deadline.", field="wishes_deadline"))
+    if len(rounds) == 1 and slots_per_student != 1:
+        errors.add(DomainError("The day has one round, so each student attends exactly 1 offer.", field="slots_per_student"))
+    elif rounds and not 1 <= slots_per_student <= len(rounds):
+        errors.add(DomainError("Each student attends between 1 and %(n)d offers (one per round).", field="slots_per_student",
+                   n=len(rounds)))
     if not slots_per_student <= wishes_count <= MAX_WISHES:
-        raise DomainError("Students rank between %(low)d and %(high)d offers (at least as many as they attend).",
-                          field="wishes_count", low=slots_per_student, high=MAX_WISHES)
+        errors.add(DomainError("Students rank between %(low)d and %(high)d offers (at least as many as they attend).",
+                   field="wishes_count", low=slots_per_student, high=MAX_WISHES))
     if max_students is not None and max_students < 1:
-        raise DomainError("The limit must be at least 1 student, or empty for no limit.", field="max_students")
+        errors.add(DomainError("The limit must be at least 1 student, or empty for no limit.", field="max_students"))
     if retention_until is not None and retention_until < day:
-        raise DomainError("Students' data can only be deleted after the day.", field="retention_until")
+        errors.add(DomainError("Students' data can only be deleted after the day.", field="retention_until"))
     if retention_until is not None and retention_until > day + MAX_RETENTION:
-        raise DomainError("Students' data may be kept at most %(n)d days after the day.", field="retention_until",
-                          n=MAX_RETENTION.days)
+        errors.add(DomainError("Students' data may be kept at most %(n)d days after the day.", field="retention_until",
+                   n=MAX_RETENTION.days))
+
+
+def past_deadlines(career_day: CareerDay, now: datetime) -> list[str]:
+    """The fields of the day's deadlines that lie in the past (Berlin wall-clock)."""
+    today = local_time(now)
+    return [which.value for which in Deadline if (getattr(career_day, which.value) or today) < today]
 
 
 def _check_venue(programme: Programme, venue: Venue | None) -> None:
@@ -209,13 +234,24 @@ def create_career_day(actor: User, programme: Programme, *, name: str, date: dat
     """
     if not coordinates(actor, programme):
         raise NotAllowed("Only coordinators of this programme may do this.")
-    name = _clean_name(name)
-    _check_venue(programme, venue)
-    _check_date(date, local_time(now).date(), may_be_past=False)
+    errors = Collector()
+    with errors.check():
+        name = _clean_name(name)
+    with errors.check():
+        _check_venue(programme, venue)
+    with errors.check():
+        _check_date(date, local_time(now).date(), may_be_past=False)
+    if any(error.field == "date" for error in errors.errors):
+        errors.raise_any()  # the other rules are measured from the date
     retention_until = retention_until or date + DEFAULT_RETENTION
     _check_settings(day=date, rounds=rounds, booking_deadline=booking_deadline, registration_deadline=registration_deadline,
                     wishes_deadline=wishes_deadline, wishes_count=wishes_count, slots_per_student=slots_per_student,
-                    max_students=max_students, retention_until=retention_until)
+                    max_students=max_students, retention_until=retention_until, errors=errors)
+    for field, deadline in (("booking_deadline", booking_deadline), ("registration_deadline", registration_deadline),
+                            ("wishes_deadline", wishes_deadline)):
+        if deadline is not None and deadline < local_time(now) and not any(e.field == field for e in errors.errors):
+            errors.add(DomainError("This deadline lies in the past. A new day needs deadlines still ahead.", field=field))
+    errors.raise_any()
     career_day = CareerDay(
         programme=programme, name=name, date=date, venue=venue, booking_deadline=booking_deadline,
         registration_deadline=registration_deadline, wishes_deadline=wishes_deadline, wishes_count=wishes_count,
@@ -244,16 +280,23 @@ def update_career_day(actor: User, career_day: CareerDay, *, name: str, date: da
     """
     if not is_coordinator_of(actor, career_day):
         raise NotAllowed("Only coordinators of this programme may do this.")
-    name = _clean_name(name)
-    _check_venue(career_day.programme, venue)
-    _check_date(date, local_time(now).date(), may_be_past=date == career_day.date)
+    errors = Collector()
+    with errors.check():
+        name = _clean_name(name)
+    with errors.check():
+        _check_venue(career_day.programme, venue)
+    with errors.check():
+        _check_date(date, local_time(now).date(), may_be_past=date == career_day.date)
+    if any(error.field == "date" for error in errors.errors):
+        errors.raise_any()  # the other rules are measured from the date
     retention_until = retention_until or date + DEFAULT_RETENTION
     _check_settings(day=date, rounds=rounds, booking_deadline=booking_deadline, registration_deadline=registration_deadline,
                     wishes_deadline=wishes_deadline, wishes_count=wishes_count, slots_per_student=slots_per_student,
-                    max_students=max_students, retention_until=retention_until)
+                    max_students=max_students, retention_until=retention_until, errors=errors)
     if max_students is not None and max_students < career_day.registered_students:
-        raise DomainError("%(n)d students are already registered; the limit cannot be lower.", field="max_students",
-                          n=career_day.registered_students)
+        errors.add(DomainError("%(n)d students are already registered; the limit cannot be lower.", field="max_students",
+                   n=career_day.registered_students))
+    errors.raise_any()
     dropped = [r for r in career_day.rounds if r.position > len(rounds)]
     booked = db.session.scalar(select(func.min(Round.position)).join(Slot, Slot.round_id == Round.id)
                                .where(Round.id.in_([r.id for r in dropped]))) if dropped else None
@@ -304,6 +347,9 @@ class RoundProgress:
     slots: int
     seats: int
     students_present: int  # headcount of the classes present in this round
+    # of those, the students who attend every round they are present (their class is there for no
+    # more rounds than the programme points per student): only they must find a seat in THIS round
+    students_bound: int = 0
 
 
 @dataclass(frozen=True)
@@ -355,11 +401,14 @@ def progress(career_day: CareerDay) -> CareerDayProgress:
         ) for group in schools.values()),
         key=lambda row: row.school.name.lower(),
     )
+    rounds_present = {c.id: sum(1 for r in career_day.rounds if c.present_in(r.position)) for c in classes}
     per_round = [
         RoundProgress(
             position=r.position, starts_at=r.starts_at, ends_at=r.ends_at,
             slots=slots_by_round.get(r.position, (0, 0))[0], seats=int(slots_by_round.get(r.position, (0, 0))[1]),
             students_present=sum(c.headcount for c in classes if c.present_in(r.position)),
+            students_bound=sum(c.headcount for c in classes
+                               if c.present_in(r.position) and rounds_present[c.id] <= career_day.slots_per_student),
         )
         for r in career_day.rounds
     ]

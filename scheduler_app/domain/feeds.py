@@ -40,6 +40,7 @@ from flask_babel import ngettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
+from scheduler_app.domain import publication
 from scheduler_app.domain.calendar import CalendarEntry, build_calendar, in_feed_window, uid
 from scheduler_app.domain.locks import insert_unless_present
 from scheduler_app.domain.mail import locale_of
@@ -236,18 +237,6 @@ def class_day_entry(school_class: SchoolClass, ctx: FeedContext) -> CalendarEntr
     )
 
 
-def _published_assignments(career_day: CareerDay, *where) -> list[Assignment] | None:
-    """The published allocation's assignments matching ``where`` (None before publication), with
-    what the entries show loaded in the same query."""
-    if career_day.published_allocation_id is None:
-        return None
-    return list(db.session.scalars(
-        select(Assignment).where(Assignment.allocation_id == career_day.published_allocation_id, *where)
-        .options(joinedload(Assignment.slot).joinedload(Slot.offer).joinedload(Offer.company),
-                 joinedload(Assignment.slot).joinedload(Slot.offer).joinedload(Offer.room))
-    ))
-
-
 def _assigned_counts(slot_ids: list[int]) -> Counter:
     """Students assigned per slot in the published allocation of the slot's day (one query)."""
     if not slot_ids:
@@ -261,17 +250,18 @@ def _assigned_counts(slot_ids: list[int]) -> Counter:
 
 def class_round_entries(school_class: SchoolClass, ctx: FeedContext) -> list[CalendarEntry]:
     """One entry per round the class is present; after publication, what its students attend (counts,
-    no names)."""
+    no names), as published (the snapshot of :mod:`scheduler_app.domain.publication`)."""
     career_day = school_class.career_day
-    assignments = _published_assignments(career_day, Assignment.student_id.in_(
-        select(Student.id).where(Student.class_id == school_class.id)))
+    plan = publication.published_plan(career_day)
     counts: dict[int, Counter] = {}
-    for assignment in assignments or ():
-        offer = assignment.slot.offer
-        counts.setdefault(assignment.round_id, Counter())[f"{offer.title} ({offer.company.name})"] += 1
+    if plan is not None:
+        published_class = next((c for c in plan.classes if c.id == school_class.id), None)
+        for student in published_class.students if published_class is not None else ():
+            for round_id, slot in plan.by_student.get(student.id, {}).items():
+                counts.setdefault(round_id, Counter())[f"{slot.offer.title} ({slot.offer.company})"] += 1
     entries = []
     for round_ in _present_rounds(career_day, school_class):
-        if assignments is None:
+        if plan is None:
             description = _("The programme per student appears here once the allocation is published.")
         else:
             description = "\n".join(_("%(offer)s: %(n)d students", offer=offer, n=n)
@@ -287,40 +277,38 @@ def class_round_entries(school_class: SchoolClass, ctx: FeedContext) -> list[Cal
 
 
 def student_entries(student: Student, ctx: FeedContext) -> list[CalendarEntry]:
-    """Before publication the day without offers (release gating); after it, the student's own route."""
+    """Before publication the day without offers (release gating); after it, the student's own route
+    as published (the snapshot: a later change to an offer's title or room does not reach it)."""
     school_class = student.school_class
     career_day = school_class.career_day
     rounds = _present_rounds(career_day, school_class)
     if not rounds:
         return []
     stamps = [*_day_stamps(career_day), school_class.updated_at]
-    assignments = _published_assignments(career_day, Assignment.student_id == student.id)
-    if assignments is None:
+    plan = publication.published_plan(career_day)
+    if plan is None:
         return [CalendarEntry(
             uid=uid("career-day-student", student.id, domain=ctx.uid_domain), summary=career_day.name,
             starts_at=_at(career_day, rounds[0].starts_at), ends_at=_at(career_day, rounds[-1].ends_at),
             last_modified=_latest(*stamps), sequence=career_day.calendar_sequence, location=_venue_address(career_day),
             description=_("Your programme appears here once the allocation is published."),
         )]
-    own = {a.round_id: a for a in assignments}
+    own = plan.by_student.get(student.id, {})
     entries = []
     for round_ in rounds:
-        assignment = own.get(round_.id)
+        slot = own.get(round_.id)
         location = _venue_address(career_day)
-        if assignment is None:
+        if slot is None:
             summary = _("Round %(n)d: free", n=round_.position)
-            entry_stamps = stamps
         else:
-            offer = assignment.slot.offer
-            summary = _("Round %(n)d: %(offer)s (%(company)s)", n=round_.position, offer=offer.title, company=offer.company.name)
+            offer = slot.offer
+            summary = _("Round %(n)d: %(offer)s (%(company)s)", n=round_.position, offer=offer.title, company=offer.company)
             if offer.room is not None:
-                location = ", ".join(part for part in (offer.room.name, location) if part)
-            entry_stamps = [*stamps, offer.updated_at, offer.company.updated_at,
-                            offer.room.updated_at if offer.room is not None else None]
+                location = ", ".join(part for part in (offer.room, location) if part)
         entries.append(CalendarEntry(
             uid=uid("career-day-student-round", student.id, round_.id, domain=ctx.uid_domain), summary=summary,
             starts_at=_at(career_day, round_.starts_at), ends_at=_at(career_day, round_.ends_at),
-            last_modified=_latest(*entry_stamps), sequence=career_day.calendar_sequence, location=location,
+            last_modified=_latest(*stamps), sequence=career_day.calendar_sequence, location=location,
         ))
     return entries
 

@@ -1,6 +1,10 @@
 """Data for the print-ready pages of a PUBLISHED allocation: route sheets (one per student),
 door lists (one per slot, for the company) and class lists (one per class, for the teacher).
 
+Everything comes from the published snapshot (:mod:`scheduler_app.domain.publication`), never
+from the live data: a sheet printed on Friday says on Monday what it said then, and a page costs
+one query whatever the size of the day.
+
 Before the coordinator publishes, there is nothing to print (DomainError): a teacher must never
 hand out a draft. Door lists carry only a student's display name and class (data minimisation:
 a company needs no more to check who is at the door).
@@ -11,8 +15,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, time
 
+from scheduler_app.domain import publication
 from scheduler_app.domain.errors import DomainError
-from scheduler_app.models import Allocation, Assignment, CareerDay, Organisation, Round, SchoolClass, Slot, Student
+from scheduler_app.domain.publication import Plan, PlanClass, PlanRound, PlanSlot, PlanStudent
+from scheduler_app.models import CareerDay, Organisation, SchoolClass
 
 
 @dataclass(frozen=True)
@@ -75,85 +81,73 @@ class ClassList:
     teacher: str | None
     career_day: str
     date: date
-    rounds: list[Round]
+    rounds: list[PlanRound]
     rows: list[ClassListRow]
 
 
-def published_allocation(career_day: CareerDay) -> Allocation:
-    allocation = career_day.published_allocation
-    if allocation is None:
+def published_plan(career_day: CareerDay, version: int | None = None) -> Plan:
+    """The published snapshot of the day (:mod:`scheduler_app.domain.publication`), read: the current
+    version or an earlier one."""
+    plan = publication.published_plan(career_day, version)
+    if plan is None:
         raise DomainError("The allocation of this career day has not been published yet.")
-    return allocation
+    return plan
 
 
-def _room(slot: Slot) -> str | None:
-    return slot.offer.room.name if slot.offer.room is not None else None
-
-
-def _entries(rounds: list[Round], school_class: SchoolClass, assignments: dict[int, Assignment]) -> list[RoundEntry]:
+def _entries(plan: Plan, school_class: PlanClass, slots: dict[int, PlanSlot]) -> list[RoundEntry]:
     """The student's rounds while the class is present; rounds without an assignment are free."""
     entries = []
-    for round_ in rounds:
+    for round_ in plan.rounds:
         if not school_class.present_in(round_.position):
             continue
-        assignment = assignments.get(round_.id)
-        if assignment is None:
+        slot = slots.get(round_.id)
+        if slot is None:
             entries.append(RoundEntry(round_.position, round_.starts_at, round_.ends_at))
         else:
-            offer = assignment.slot.offer
-            entries.append(RoundEntry(round_.position, round_.starts_at, round_.ends_at, offer.title, offer.company.name,
-                                      _room(assignment.slot)))
+            entries.append(RoundEntry(round_.position, round_.starts_at, round_.ends_at, slot.offer.title,
+                                      slot.offer.company, slot.offer.room))
     return entries
 
 
-def _by_student(allocation: Allocation) -> dict[int, dict[int, Assignment]]:
-    table: dict[int, dict[int, Assignment]] = defaultdict(dict)
-    for assignment in allocation.assignments:
-        table[assignment.student_id][assignment.round_id] = assignment
-    return table
+def _classes(plan: Plan, school_id: int | None) -> list[PlanClass]:
+    classes = [c for c in plan.classes if school_id is None or c.school_id == school_id]
+    return sorted(classes, key=lambda c: (c.school, c.name))
 
 
-def _classes(career_day: CareerDay, school: Organisation | None) -> list[SchoolClass]:
-    classes = [c for c in career_day.classes if school is None or c.school_id == school.id]
-    return sorted(classes, key=lambda c: (c.school.name, c.name))
-
-
-def _students(school_class: SchoolClass) -> list[Student]:
-    return sorted(school_class.students, key=lambda s: (s.display_name, s.id))
+def _students(school_class: PlanClass) -> list[PlanStudent]:
+    return sorted(school_class.students, key=lambda s: (s.name, s.id))
 
 
 def route_sheets(career_day: CareerDay, *, school: Organisation | None = None,
-                 school_class: SchoolClass | None = None) -> list[RouteSheet]:
+                 school_class: SchoolClass | None = None, version: int | None = None) -> list[RouteSheet]:
     """A route sheet per student (of one school or one class, if given), ordered by school, class, name."""
-    allocation = published_allocation(career_day)
-    table = _by_student(allocation)
-    rounds = list(career_day.rounds)
-    venue = career_day.venue.address if career_day.venue is not None else None
+    plan = published_plan(career_day, version)
     sheets = []
-    for klass in _classes(career_day, school):
+    for klass in _classes(plan, school.id if school is not None else None):
         if school_class is not None and klass.id != school_class.id:
             continue
         for student in _students(klass):
-            sheets.append(RouteSheet(student.display_name, klass.name, klass.school.name, career_day.name, career_day.date,
-                                     venue, _entries(rounds, klass, table[student.id])))
+            sheets.append(RouteSheet(student.name, klass.name, klass.school, plan.name, plan.date, plan.venue,
+                                     _entries(plan, klass, plan.by_student.get(student.id, {}))))
     return sheets
 
 
-def door_lists(career_day: CareerDay, *, company: Organisation | None = None) -> list[DoorList]:
+def door_lists(career_day: CareerDay, *, company: Organisation | None = None, version: int | None = None) -> list[DoorList]:
     """A list per slot (of one company's offers, if given) with each attendee's display name and class."""
-    allocation = published_allocation(career_day)
+    plan = published_plan(career_day, version)
     attendees: dict[int, list[Attendee]] = defaultdict(list)
-    for assignment in allocation.assignments:
-        student = assignment.student
-        attendees[assignment.slot_id].append(Attendee(student.display_name, student.school_class.name))
+    for klass in plan.classes:
+        for student in klass.students:
+            for slot in plan.by_student.get(student.id, {}).values():
+                attendees[slot.id].append(Attendee(student.name, klass.name))
     lists = []
-    for offer in career_day.offers:
+    for offer in plan.offers:
         if company is not None and offer.company_id != company.id:
             continue
-        for slot in sorted(offer.slots, key=lambda s: s.round.position):
+        for slot in plan.slots_of(offer):
             lists.append(DoorList(
-                offer=offer.title, company=offer.company.name, company_id=offer.company_id, round=slot.round.position,
-                starts_at=slot.round.starts_at, ends_at=slot.round.ends_at, room=_room(slot), capacity=slot.capacity,
+                offer=offer.title, company=offer.company, company_id=offer.company_id, round=slot.round.position,
+                starts_at=slot.round.starts_at, ends_at=slot.round.ends_at, room=offer.room, capacity=slot.capacity,
                 attendees=sorted(attendees[slot.id], key=lambda a: (a.class_name, a.student)),
             ))
     return sorted(lists, key=lambda d: (d.company, d.offer, d.round))
@@ -161,13 +155,11 @@ def door_lists(career_day: CareerDay, *, company: Organisation | None = None) ->
 
 def class_lists(career_day: CareerDay, *, school: Organisation | None = None) -> list[ClassList]:
     """A list per class (of one school, if given): each student's programme, round by round."""
-    allocation = published_allocation(career_day)
-    table = _by_student(allocation)
-    rounds = list(career_day.rounds)
+    plan = published_plan(career_day)
     lists = []
-    for klass in _classes(career_day, school):
-        present = [r for r in rounds if klass.present_in(r.position)]
-        rows = [ClassListRow(student.display_name, _entries(rounds, klass, table[student.id])) for student in _students(klass)]
-        lists.append(ClassList(klass.name, klass.school.name, klass.school_id, klass.teacher_name, career_day.name,
-                               career_day.date, present, rows))
+    for klass in _classes(plan, school.id if school is not None else None):
+        present = [r for r in plan.rounds if klass.present_in(r.position)]
+        rows = [ClassListRow(student.name, _entries(plan, klass, plan.by_student.get(student.id, {})))
+                for student in _students(klass)]
+        lists.append(ClassList(klass.name, klass.school, klass.school_id, klass.teacher, plan.name, plan.date, present, rows))
     return lists

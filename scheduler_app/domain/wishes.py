@@ -128,3 +128,29 @@ def drop_ineligible_wishes(school_class: SchoolClass) -> int:
     if affected:
         db.session.flush()
     return affected
+
+
+def arrange(picked: list[int], action: str, eligible: list[int], required: int) -> list[int]:
+    """The student's list of wishes (offer ids, best first) after one button of the wishes page:
+    ``add:ID`` (appended while fewer than ``required``), ``remove:ID``, ``up:ID``, ``down:ID``.
+    Ids not in ``eligible`` and repeats are dropped first; an unknown action changes nothing.
+    Pure: the list lives in the page until the student saves it (:func:`submit_wishes`)."""
+    allowed = set(eligible)
+    wishes: list[int] = []
+    for offer_id in picked:
+        if offer_id in allowed and offer_id not in wishes and len(wishes) < required:
+            wishes.append(offer_id)
+    verb, _sep, argument = (action or "").partition(":")
+    if not argument.isdigit() or len(argument) > 10:
+        return wishes
+    offer_id = int(argument)
+    if verb == "add" and offer_id in allowed and offer_id not in wishes and len(wishes) < required:
+        wishes.append(offer_id)
+    elif verb == "remove" and offer_id in wishes:
+        wishes.remove(offer_id)
+    elif verb in ("up", "down") and offer_id in wishes:
+        index = wishes.index(offer_id)
+        other = index - 1 if verb == "up" else index + 1
+        if 0 <= other < len(wishes):
+            wishes[index], wishes[other] = wishes[other], wishes[index]
+    return wishes

@@ -19,6 +19,7 @@ from scheduler_app.models.career_day import (
     Exclusion,
     Offer,
     Preference,
+    Publication,
     Round,
     SchoolClass,
     Slot,
@@ -46,6 +47,6 @@ __all__ = [
     "EmployerEvent", "EmployerEventKind", "EventRegistration", "Exclusion", "FeedKind", "Invitation", "InvitationReply",
     "Membership", "MeetingInvitation", "Offer", "Organisation", "OrganisationKind", "OutgoingMail", "PollAnswer",
     "PollResponse", "PollVote",
-    "Preference", "Programme", "RegistrationStatus", "Role", "Room", "Round", "SchoolClass", "Slot", "Student",
+    "Preference", "Programme", "Publication", "RegistrationStatus", "Role", "Room", "Round", "SchoolClass", "Slot", "Student",
     "User", "Venue",
 ]

@@ -272,6 +272,9 @@ class Allocation(Leased, db.Model):
     phase: Mapped[str | None] = mapped_column(String(60))
     metrics: Mapped[dict | None] = mapped_column(JSON)
     problems: Mapped[list | None] = mapped_column(JSON)
+    # The engine's reasons for each student who got fewer slots than wanted ({"P12": [Reason.to_dict(), …]}),
+    # computed once when the result is saved and refreshed for the student a manual change concerns.
+    explanations: Mapped[dict | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
     based_on_id: Mapped[int | None] = mapped_column(ForeignKey("allocation.id", ondelete="SET NULL"))  # re-solve with minimal changes
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
@@ -326,4 +329,31 @@ class Assignment(db.Model):
     __table_args__ = (
         UniqueConstraint("allocation_id", "student_id", "round_id"),
         UniqueConstraint("allocation_id", "student_id", "offer_id"),
+    )
+
+
+class Publication(db.Model):
+    """One published version of a career day's plan (version 1, 2, …): a snapshot of everything the
+    printed sheets show (rounds, offers, rooms, classes, students' display names, assignments), so
+    route sheets, door lists, class lists, exports and feeds stay as published whatever changes later.
+
+    Holds students' display names and class: personal data of minors, deleted with the day's
+    students by the retention job (``snapshot`` is emptied; the row keeps the version and date)."""
+
+    __tablename__ = "publication"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    career_day_id: Mapped[int] = mapped_column(ForeignKey("career_day.id", ondelete="CASCADE"))
+    allocation_id: Mapped[int | None] = mapped_column(ForeignKey("allocation.id", ondelete="SET NULL"))
+    version: Mapped[int]
+    published_at: Mapped[datetime]
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    snapshot: Mapped[dict] = mapped_column(JSON)
+
+    career_day: Mapped[CareerDay] = relationship()
+    allocation: Mapped[Allocation | None] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("career_day_id", "version"),
+        CheckConstraint("version >= 1", name="version_positive"),
     )

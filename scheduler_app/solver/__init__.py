@@ -10,12 +10,14 @@ allocation-result/1). Stable Python API for the web app:
     Returns an allocation-result/1 dict (status ``optimal``/``feasible``/``infeasible``/
     ``invalid``); prints nothing; deterministic for the same instance and seed (unless
     ``metrics.stopped_early``). Every ``optimal``/``feasible`` answer has passed :func:`check`.
-    ``progress``, if given, is called now and then with ``(phase: str, fraction: float)``.
+    ``progress``, if given, is called now and then with ``(phase: str, fraction: float)``; the
+    phases are :data:`PHASES`.
 ``check(instance_data, result_data) -> CheckReport``
     ``ok``, ``violations`` (each with constraint number, code, message, ids), ``problems``,
     ``objective`` (recomputed), ``reported_objective``.
 ``explain(instance_data, result_data, student_id) -> list[Reason]``
-    Why a student did not get a better wish; see :mod:`scheduler_app.solver.explain` for codes.
+    Why a student did not get a better wish; every code is in :data:`REASON_CODES` (meanings in
+    :mod:`scheduler_app.solver.explain`).
 ``metrics(instance, pairs, per_group=True) -> dict``
     Rank histogram, missing slots, students fully served, first-wish share, and per group.
 ``generate_career_day(students, offers, rounds, seed=0, uniform=False) -> dict``
@@ -36,15 +38,15 @@ to build the LP/CP-SAT models and to report violations. Weights live in :class:`
 """
 from .check import CheckReport, check
 from .constraints import HARD_CONSTRAINTS, Violation, violations
-from .engine import solve
-from .explain import Reason, explain
+from .engine import PHASES, solve
+from .explain import REASON_CODES, Reason, explain
 from .generator import generate_career_day, generate_varied_day
 from .isolated import SolverCrashed, solve_isolated
 from .instance import CostWeights, Instance, InvalidInstance, Problem, parse_instance
 from .objective import evaluate, metrics
 
 __all__ = [
-    "CheckReport", "CostWeights", "HARD_CONSTRAINTS", "Instance", "InvalidInstance", "Problem",
-    "Reason", "SolverCrashed", "Violation", "check", "evaluate", "explain", "generate_career_day",
+    "CheckReport", "CostWeights", "HARD_CONSTRAINTS", "Instance", "InvalidInstance", "PHASES", "Problem",
+    "REASON_CODES", "Reason", "SolverCrashed", "Violation", "check", "evaluate", "explain", "generate_career_day",
     "generate_varied_day", "metrics", "parse_instance", "solve", "solve_isolated", "violations",
 ]

@@ -41,6 +41,11 @@ from .objective import evaluate, metrics
 
 Progress = Callable[[str, float], None]
 
+#: Every phase ``progress(phase, fraction)`` reports, in the order a run may pass them (the web app
+#: shows a label for each): validating the input, the offer flow, colouring it into rounds, the LP,
+#: its integer part, filling empty wanted slots, improving (CP-SAT / LNS), finished.
+PHASES = ("validate", "flow", "colouring", "lp", "integer", "fill", "improve", "done")
+
 DEFAULT_TIME_LIMIT = 60
 #: enumerate every unranked column when units x eligible slots stays below this
 ENUMERATE_LIMIT = 60_000

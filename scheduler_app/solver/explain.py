@@ -52,6 +52,13 @@ class Reason:
         return d
 
 
+#: Every code :func:`explain` emits (the table above); the web app has a message for each.
+REASON_CODES = (
+    "got_best_wishes", "missing_slots", "not_present", "grade_not_allowed", "excluded",
+    "full_in_every_round", "full", "offer_max_total_reached", "min_size_not_reached", "locked",
+    "already_attends_company", "round_taken", "trade_off", "no_slot",
+)
+
 _PAIR_CODE = {"absent_in_round": "not_present", "grade_not_allowed": "grade_not_allowed",
               "offer_excluded": "excluded", "unranked_not_allowed": "excluded"}
 

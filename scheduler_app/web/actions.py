@@ -2,7 +2,7 @@
 from flask import abort, flash
 from flask_babel import gettext as _
 
-from scheduler_app.domain.errors import DomainError, NotAllowed
+from scheduler_app.domain.errors import DomainError, NotAllowed, each
 from scheduler_app.extensions import db
 
 
@@ -23,9 +23,10 @@ def commit_or_flash(action):
 
 
 def show_error(form, error: DomainError, default_field: str) -> None:
-    """Put a rule violation's message next to its field (or ``default_field`` when the form has no such field)."""
-    field = getattr(form, error.field or default_field, None) or getattr(form, default_field)
-    field.errors = [*field.errors, _(error.message, **error.params)]
+    """Put each rule violation's message next to its field (or ``default_field`` when the form has no such field)."""
+    for single in each(error):
+        field = getattr(form, single.field or default_field, None) or getattr(form, default_field)
+        field.errors = [*field.errors, _(single.message, **single.params)]
 
 
 def commit_or_show(form, action, default_field: str):

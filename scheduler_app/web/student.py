@@ -135,19 +135,36 @@ def _deadline_context(student: Student) -> dict:
 @bp.route("/choose", methods=["GET", "POST"])
 @student_required
 def choose():
+    """The offers as cards; "my wishes" is a list the page carries (``pick`` fields) and its buttons
+    (``action``: add/remove/up/down:ID, filter, save) work without JavaScript. Saving -- or a form
+    of ``rank_N`` fields, as the teacher's page sends -- replaces the wishes in one transaction."""
     student = g.student
     form = wishes_form_for(student)
-    if form.validate_on_submit():
+    eligible, required = [offer.id for offer in form.offers], len(form.rank_fields)
+    cards = request.method == "POST" and ("pick" in request.form or "action" in request.form)
+    if request.method == "GET":
+        picked, action = [p.offer_id for p in student.preferences], ""
+    elif cards:  # CSRF is checked for every POST by CSRFProtect
+        picked, action = [parse_id(v) or 0 for v in request.form.getlist("pick")], request.form.get("action", "")
+    else:
+        picked, action = offer_ids(form), "save"
+    arranged = wishes.arrange(picked, action, eligible, required)
+    if action == "save" and (cards or form.validate_on_submit()):
         try:
-            wishes.submit_wishes(student, student, offer_ids(form), utc_now())
+            wishes.submit_wishes(student, student, arranged if cards else picked, utc_now())
         except DomainError as error:
             db.session.rollback()
             show_wishes_error(form, error)
         else:
             db.session.commit()
             return redirect(url_for("student.confirmation"))
-    return render_template("student/wishes.html", student=student, form=form, **_deadline_context(student)), \
-        422 if form.errors else 200
+    field_filter = (request.values.get("field") or "").strip()[:120]
+    by_id = {offer.id: offer for offer in form.offers}
+    return render_template(
+        "student/wishes.html", student=student, form=form, picked=[by_id[i] for i in arranged], required=required,
+        fields=sorted({o.occupational_field for o in form.offers if o.occupational_field}), field_filter=field_filter,
+        shown=[o for o in form.offers if not field_filter or o.occupational_field == field_filter],
+        **_deadline_context(student)), 422 if form.form_errors or form.errors else 200
 
 
 @bp.route("/confirmation")

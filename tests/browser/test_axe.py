@@ -84,7 +84,7 @@ def region(live_server) -> dict:
             for rank in (1, 2):
                 make_preference(student, offers[(index + rank) % 3], rank)
         db.session.commit()
-        publish(coordinator, db.session.merge(allocate(published)), now)
+        publish(coordinator, db.session.merge(allocate(published)), now, close_early=True)
         db.session.commit()
         allocate(published)
 

@@ -100,14 +100,14 @@ def test_a_career_day_from_booking_to_route_sheets_in_the_browser(live_server, b
         page.context.clear_cookies()
         page.goto(f"{url}/wishes/#{class_code}")  # the QR code: the class code in the fragment, filled in by wishes.js
         assert page.get_by_label("Klassencode").input_value() == class_code
-        page.get_by_label("Ihr persönlicher Code").fill(codes[name].lower())
+        page.get_by_label("Dein persönlicher Code").fill(codes[name].lower())
         page.get_by_role("button", name="Weiter").click()
-        page.get_by_label("1. Wunsch").select_option(label=ranked[0])
-        page.get_by_label("2. Wunsch").select_option(label=ranked[1])
+        for offer in ranked:  # the cards: add in order of preference, no JavaScript needed
+            page.get_by_role("button", name=f"Zu meinen Wünschen: {offer.split(' (')[0]}").click()
         assert fits_the_phone(page)
         screenshot(page, f"5-wishes-{name[0]}")
         page.get_by_role("button", name="Meine Wünsche speichern").click()
-        page.wait_for_selector("h1:has-text('Ihre Wünsche sind gespeichert')")
+        page.wait_for_selector("h1:has-text('Deine Wünsche sind gespeichert')")
         assert page.locator(".ranked-wishes li").all_inner_texts()[0].startswith(ranked[0].split(" (")[0])
         assert fits_the_phone(page)
         screenshot(page, f"6-confirmation-{name[0]}")
@@ -119,6 +119,7 @@ def test_a_career_day_from_booking_to_route_sheets_in_the_browser(live_server, b
     page.wait_for_selector("#allocation-bar")
     assert jobs.run_due_allocations(live_server.app) == 1
     page.wait_for_selector("#chart-histogram", timeout=15_000)
+    page.get_by_label("Wünsche, Anmeldung und Buchung jetzt schließen, vor der Wunschfrist").check()
     page.get_by_role("button", name="Diese Zuteilung veröffentlichen").click()
     page.wait_for_selector("text=veröffentlicht")
     screenshot(page, "7-published")

@@ -95,7 +95,7 @@ def test_a_coordinator_of_another_agency_may_not_allocate_or_publish_this_day(db
     db_session.add(allocation)
     db_session.flush()
     with pytest.raises(NotAllowed):
-        publish(stranger, allocation, NOW)
+        publish(stranger, allocation, NOW, close_early=True)
 
 
 def test_start_allocation_refuses_a_day_without_students(db_session):
@@ -158,7 +158,7 @@ def test_a_failing_run_is_marked_failed_and_leaves_the_published_allocation_inta
     require_solver()
     day = make_small_day()
     published = allocate(day.career_day)
-    publish(None, published, NOW)
+    publish(None, published, NOW, close_early=True)
     db_session.commit()
     published_pairs = {(a.student_id, a.slot_id) for a in published.assignments}
 
@@ -318,7 +318,7 @@ def test_publish_sets_the_days_published_allocation_and_records_it(db_session):
     db_session.commit()
     allocation = allocate(day.career_day)
 
-    publish(coordinator, allocation, NOW)
+    publish(coordinator, allocation, NOW, close_early=True)
 
     assert day.career_day.published_allocation is allocation and day.career_day.published_at == NOW
     entry = db_session.scalar(select(AuditEntry).where(AuditEntry.action == "allocation.publish"))
@@ -329,10 +329,10 @@ def test_publish_refuses_an_allocation_that_has_not_finished_or_found_no_solutio
     day = make_small_day()
     queued = start_allocation(None, day.career_day, NOW)
     with pytest.raises(DomainError):
-        publish(None, queued, NOW)
+        publish(None, queued, NOW, close_early=True)
     queued.state, queued.solver_status = AllocationState.done, "infeasible"
     with pytest.raises(DomainError):
-        publish(None, queued, NOW)
+        publish(None, queued, NOW, close_early=True)
     assert day.career_day.published_allocation is None
 
 
@@ -354,3 +354,50 @@ def test_a_solver_that_dies_by_a_signal_fails_the_run_with_a_message_and_the_pro
     assert db_session.scalar(select(func.count(Assignment.id)).where(Assignment.allocation_id == crashed.id)) == 0
     monkeypatch.undo()
     assert allocate(day.career_day).state is AllocationState.done  # this very process goes on
+
+
+def test_publishing_before_the_wishes_deadline_needs_confirming_and_then_closes_everything(db_session):
+    from scheduler_app.domain.classes import register_class
+    from scheduler_app.domain.offers import book_offer
+    from scheduler_app.domain.wishes import submit_wishes
+    from tests.factories import make_company_contact
+
+    require_solver()
+    day = make_small_day()
+    day.career_day.wishes_deadline = datetime(2027, 3, 1, 23, 59)
+    teacher = make_school_contact(school=day.classes[0].school)
+    company = day.offers[0].company
+    contact = make_company_contact(company=company)
+    db_session.commit()
+    allocation = allocate(day.career_day)
+
+    with pytest.raises(DomainError, match="until 01.03.2027, 23:59") as refused:
+        publish(None, allocation, NOW)
+    assert refused.value.params == {"deadline": "01.03.2027, 23:59"} and refused.value.field == "close_early"
+    assert day.career_day.published_allocation is None
+    publication = publish(None, allocation, NOW, close_early=True)
+    assert publication.version == 1 and publication.allocation is allocation
+
+    student = day.classes[0].students[0]
+    with pytest.raises(DomainError, match="published"):
+        submit_wishes(student, student, [o.id for o in day.offers[:3]], NOW)
+    with pytest.raises(DomainError, match="published"):
+        register_class(teacher, day.career_day, day.classes[0].school, name="9x", grade=9, headcount=3,
+                       first_round=None, last_round=None, teacher_name=None, now=NOW)
+    with pytest.raises(DomainError, match="published"):
+        book_offer(contact, day.career_day, company, title="Neu", description=None, occupational_field=None,
+                   round_positions=[1], seats=5, min_size=0, min_grade=None, max_grade=None, room_wish=None, now=NOW)
+
+
+def test_publishing_while_a_run_is_queued_is_refused_and_the_published_version_stays(db_session):
+    require_solver()
+    day = make_small_day()
+    db_session.commit()
+    first = allocate(day.career_day)
+    publish(None, first, NOW, close_early=True)
+    start_allocation(None, day.career_day, NOW, based_on=first)
+
+    with pytest.raises(DomainError, match="queued or running"):
+        publish(None, first, NOW)
+    assert day.career_day.published_allocation is first
+    assert db_session.scalar(select(func.count()).select_from(sa.table("publication"))) == 1

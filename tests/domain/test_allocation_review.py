@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from types import SimpleNamespace
 
 from scheduler_app.domain.allocation import remove_assignment
 from scheduler_app.domain.allocation_review import review
-from scheduler_app.models import Student
-from tests.domain.allocation_data import allocate, make_small_day, require_solver
-from tests.factories import make_offer
+from scheduler_app.extensions import db
+from scheduler_app.models import Exclusion, OrganisationKind, Student
+from tests.domain.allocation_data import allocate, make_preference, make_small_day, require_solver
+from tests.factories import make_career_day, make_offer, make_organisation, make_school_class
 
 NOW = datetime(2027, 2, 3, 10, 0)
 
@@ -61,23 +63,87 @@ def test_review_lists_students_left_with_a_free_round_with_the_engines_reasons(d
 
     (unserved,) = summary.unserved
     assert unserved.student is student and (unserved.assigned, unserved.target) == (2, 3)
-    assert unserved.reasons and all(reason.message for reason in unserved.reasons)
+    assert unserved.reasons[0].message % unserved.reasons[0].params == "The student gets 2 of 3 programme points."
+    assert all(reason.code != "not_explained" for reason in unserved.reasons)
     assert "students_under_served" in {w.code for w in summary.warnings}
 
 
-def test_engine_reasons_become_msgids_with_names_and_fall_back_when_an_id_is_missing(db_session):
-    from types import SimpleNamespace
+def _crowded_day():
+    """One round, one programme point each, three students of grade 9 and two seats: wish 1 and wish 2
+    have one seat each, wish 3 is for grade 10 only, wish 4 is excluded for every student. Whoever the
+    engine leaves out, the reasons are the same four."""
+    day = make_career_day(rounds=1, slots_per_student=1, name="BO-Tag Melle")
+    company = make_organisation(OrganisationKind.company, name="Autohaus Melle")
+    kfz = make_offer(day, company=company, title="Kfz-Mechatroniker/in", capacity=1)
+    care = make_offer(day, title="Pflegefachkraft", capacity=1)
+    electric = make_offer(day, title="Elektroniker/in", capacity=5, min_grade=10)
+    bank = make_offer(day, title="Bankkaufleute", capacity=5)
+    klass = make_school_class(day, grade=9, students=3, name="9c")
+    for student in klass.students:
+        for rank, offer in enumerate((kfz, care, electric, bank), start=1):
+            make_preference(student, offer, rank)
+        db.session.add(Exclusion(student=student, offer=bank))
+    db.session.flush()
+    return day, (kfz, care, electric, bank)
 
-    from scheduler_app.domain.allocation_review import FALLBACK_REASON, REASON_MESSAGES, _Names, _reason_message
+
+def test_every_reason_code_the_engine_exports_has_a_message_whose_parameters_it_provides(db_session):
+    from scheduler_app.domain.allocation_review import REASON_MESSAGES
+    from scheduler_app.solver import REASON_CODES
+
+    assert set(REASON_CODES) <= set(REASON_MESSAGES), set(REASON_CODES) - set(REASON_MESSAGES)
+
+
+def test_reasons_of_a_real_run_are_stored_with_it_and_read_in_plain_words(db_session, app):
+    require_solver()
+    day, (kfz, care, electric, bank) = _crowded_day()
+    db_session.commit()
+    allocation = allocate(day)
+
+    assert set(allocation.explanations) == {f"P{s.id}" for s in day.classes[0].students
+                                            if not any(a.student_id == s.id for a in allocation.assignments)}
+    (unserved,) = review(allocation).unserved
+    texts = [reason.message % reason.params for reason in unserved.reasons]
+    assert texts == [
+        "The student gets 0 of 1 programme points.",
+        "Wish 1, Kfz-Mechatroniker/in (Autohaus Melle), was full in every round in which the class is present (round 1).",
+        f"Wish 2, Pflegefachkraft ({care.company.name}), was full in every round in which the class is present (round 1).",
+        f"Wish 3, Elektroniker/in ({electric.company.name}), is not open to grade 9.",
+        f"Wish 4, Bankkaufleute ({bank.company.name}), is excluded for this student.",
+    ]
+    with app.test_request_context(headers={"Accept-Language": "de"}):
+        from flask_babel import force_locale, gettext
+
+        with force_locale("de"):
+            german = gettext(unserved.reasons[1].message, **unserved.reasons[1].params)
+    assert german == ("Wunsch 1, Kfz-Mechatroniker/in (Autohaus Melle), war in jeder Runde voll, in der die Klasse "
+                      "da ist (Runde 1).")
+
+
+def test_review_reads_stored_reasons_and_never_runs_the_engine(db_session, monkeypatch):
+    require_solver()
+    day, _ = _crowded_day()
+    db_session.commit()
+    allocation = allocate(day)
+    import importlib
+
+    import scheduler_app.solver
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("explain ran while the page rendered")
+
+    monkeypatch.setattr(importlib.import_module("scheduler_app.solver.explain"), "explain", refuse)
+    monkeypatch.setattr(scheduler_app.solver, "explain", refuse)
+    (unserved,) = review(allocation).unserved
+    assert unserved.reasons[0].code == "missing_slots"
+
+
+def test_a_reason_lacking_a_parameter_falls_back_to_the_generic_message(db_session):
+    from scheduler_app.domain.allocation_review import FALLBACK_REASON, _Names, _reason_message
 
     day = make_small_day()
-    slot = day.offers[0].slots[1]
+    student = day.students[0]
     names = _Names(SimpleNamespace(career_day=day.career_day))
-
-    full = _reason_message(SimpleNamespace(code="slot_full", ids=("P1", f"S{slot.id}"), message="full"), names)
-    unknown = _reason_message(SimpleNamespace(code="something_new", ids=(), message="?"), names)
-    without_ids = _reason_message(SimpleNamespace(code="slot_full", ids=(), message="full"), names)
-
-    assert full.message == REASON_MESSAGES["slot_full"]
-    assert full.message % full.params == f"{day.offers[0].title} ({day.offers[0].company.name}) was already full in round 2."
-    assert unknown.message == FALLBACK_REASON and without_ids.message == FALLBACK_REASON
+    unknown = _reason_message({"code": "something_new"}, names, student)
+    without_offer = _reason_message({"code": "full", "rounds": [], "numbers": {"rank": 1}}, names, student)
+    assert unknown.message == FALLBACK_REASON and without_offer.message == FALLBACK_REASON

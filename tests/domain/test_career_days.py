@@ -128,7 +128,7 @@ def test_deadline_passed_message_names_the_deadline_and_coordinators_are_exempt(
     teacher = f.make_school_contact()
     # 18:00 in Berlin (winter) is 17:00 UTC: one minute before and one after.
     check_deadline(teacher, day, Deadline.registration, datetime(2027, 2, 25, 16, 59))
-    with pytest.raises(DomainError, match=r"registering classes has passed \(25.02.2027 18:00\)"):
+    with pytest.raises(DomainError, match=r"registering classes has passed \(25.02.2027, 18:00\)"):
         check_deadline(teacher, day, Deadline.registration, datetime(2027, 2, 25, 17, 0))
     check_deadline(coordinator, day, Deadline.registration, datetime(2027, 3, 1))
 
@@ -168,3 +168,46 @@ def test_a_day_that_has_taken_place_keeps_its_date_but_none_moves_into_the_past(
     with pytest.raises(DomainError, match="past") as error:
         update_career_day(coordinator, day, **settings(date=date(2027, 3, 9), **later))
     assert error.value.field == "date"
+
+
+def test_a_form_with_several_broken_rules_reports_every_one_at_its_field(coordinator_and_programme):
+    from scheduler_app.domain.errors import each
+
+    coordinator, programme = coordinator_and_programme
+    with pytest.raises(DomainError) as refused:
+        create_career_day(coordinator, programme, **settings(
+            name=" ", booking_deadline=datetime(2027, 1, 2, 12, 0),  # in the past on NOW
+            registration_deadline=datetime(2027, 1, 1, 18, 0),  # before booking
+            wishes_count=1, slots_per_student=2))
+    fields = sorted(error.field for error in each(refused.value))
+    assert fields == ["booking_deadline", "name", "registration_deadline", "wishes_count"]
+    assert db.session.scalar(select(CareerDay.id)) is None
+
+
+def test_editing_a_day_whose_deadlines_have_passed_is_allowed(coordinator_and_programme):
+    from scheduler_app.domain.career_days import past_deadlines
+
+    coordinator, programme = coordinator_and_programme
+    day = create_career_day(coordinator, programme, **settings())
+    later = datetime(2027, 2, 22, 12, 0)  # booking closed, registration and wishes open
+    update_career_day(coordinator, day, **{**settings(name="BO-Tag neu"), "now": later, "wishes_count": 5,
+                                           "slots_per_student": 3, "max_students": None, "retention_until": None})
+    assert day.name == "BO-Tag neu" and past_deadlines(day, later) == ["booking_deadline"]
+
+
+def test_a_day_of_one_round_says_one_offer_not_between_1_and_1(coordinator_and_programme):
+    coordinator, programme = coordinator_and_programme
+    with pytest.raises(DomainError, match="exactly 1 offer"):
+        create_career_day(coordinator, programme, **settings(rounds=[(time(8, 30), time(9, 15))], slots_per_student=2,
+                                                             wishes_count=2))
+
+
+def test_next_steps_count_only_students_who_must_attend_a_round(db_session):
+    day = f.make_career_day(rounds=3, slots_per_student=2)
+    f.make_school_class(day, headcount=20, name="9a")  # present in 3 rounds, attends 2: may spend any round free
+    f.make_school_class(day, headcount=12, name="9b", first_round=2)  # present in 2 rounds, attends both
+    db.session.flush()
+
+    rounds = progress(day).per_round
+
+    assert [(r.students_present, r.students_bound) for r in rounds] == [(20, 0), (32, 12), (32, 12)]

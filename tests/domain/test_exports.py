@@ -106,3 +106,13 @@ def test_names_that_look_like_formulas_stay_text_in_spreadsheets(db_session):
     assert not any(str(cell.value).startswith("=") for row in sheet.iter_rows() for cell in row)
     csv_rows = list(csv.reader(io.StringIO(assignments_csv(allocation).decode("utf-8-sig")), delimiter=";"))
     assert "'=HYPERLINK(\"http://evil\")" in [row[2] for row in csv_rows]
+
+
+def test_xlsx_cells_keep_markup_characters_and_drop_what_xml_cannot_hold():
+    from scheduler_app.domain.exports import xlsx_workbook
+
+    data = xlsx_workbook("Zuteilungen", [["Name", "Runde"], ["<Ali & \"Bea\">\x07", 3]])
+
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet.title == "Zuteilungen" and sheet.freeze_panes == "A2"
+    assert list(sheet.iter_rows(values_only=True)) == [("Name", "Runde"), ("<Ali & \"Bea\">", 3)]

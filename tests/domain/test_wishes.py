@@ -142,3 +142,18 @@ def test_a_coordinator_may_enter_wishes_after_the_deadline(setup):
     student = school_class.students[0]
     submit_wishes(coordinator, student, [offers[0].id, offers[1].id, offers[2].id], AFTER_WISHES)
     assert len(student.preferences) == 3
+
+
+def test_arranging_wishes_adds_up_to_the_number_required_moves_and_removes():
+    from scheduler_app.domain.wishes import arrange
+
+    eligible = [11, 12, 13, 14]
+    assert arrange([], "add:12", eligible, 3) == [12]
+    assert arrange([12, 11], "add:13", eligible, 3) == [12, 11, 13]
+    assert arrange([12, 11, 13], "add:14", eligible, 3) == [12, 11, 13]  # full
+    assert arrange([12, 11, 13], "up:13", eligible, 3) == [12, 13, 11]
+    assert arrange([12, 11, 13], "up:12", eligible, 3) == [12, 11, 13]  # already first
+    assert arrange([12, 11, 13], "down:12", eligible, 3) == [11, 12, 13]
+    assert arrange([12, 11, 13], "remove:11", eligible, 3) == [12, 13]
+    assert arrange([12, 99, 12, 11], "add:99", eligible, 3) == [12, 11]  # not eligible, repeated
+    assert arrange([12], "up:x", eligible, 3) == [12]

@@ -103,3 +103,31 @@ def test_metrics_report_ranks_missing_first_wish_and_per_group():
     assert m["students_fully_served"] == 0
     assert m["per_group"]["9a"]["first_wish_share"] == 1.0
     assert m["per_group"]["9a"]["students"] == 2
+
+
+def test_every_code_explain_emits_is_an_exported_reason_code():
+    from scheduler_app.solver import REASON_CODES, generate_varied_day
+
+    data = _inst()
+    emitted = set()
+    res = result([("S", "L2"), ("S", "E1"), ("T1", "A1"), ("T2", "A2"), ("Late", "L2")])
+    for student in ("S", "T1", "T2", "Late"):
+        emitted |= {r.code for r in explain(data, res, student)}
+    varied = generate_varied_day(60, 8, 4, seed=3)
+    answer = solve(varied, time_limit_s=5, seed=0)
+    for student in varied["students"]:
+        emitted |= {r.code for r in explain(varied, answer, student["id"])}
+    assert emitted <= set(REASON_CODES)
+    assert {"full_in_every_round", "grade_not_allowed", "excluded", "locked", "missing_slots"} <= emitted
+
+
+def test_every_phase_solve_reports_is_an_exported_phase():
+    from scheduler_app.solver import PHASES, generate_varied_day
+
+    seen = []
+    solve(generate_varied_day(60, 8, 4, seed=3), time_limit_s=5, seed=0,
+          progress=lambda phase, fraction: seen.append(phase))
+    solve(generate_career_day(40, 6, 3, seed=1, uniform=True), time_limit_s=5, seed=0,
+          progress=lambda phase, fraction: seen.append(phase))
+    assert seen and set(seen) <= set(PHASES)
+    assert seen[-1] == "done"

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from scheduler_app.domain.publication import snapshot_of
 from scheduler_app.extensions import db
-from scheduler_app.models import Allocation, AllocationState, Assignment, CareerDay, Slot, Student
+from scheduler_app.models import Allocation, AllocationState, Assignment, CareerDay, Publication, Slot, Student
 from tests import factories
 
 DAY = date(2027, 3, 10)
@@ -18,7 +19,8 @@ def make_day(**fields) -> CareerDay:
 
 
 def publish_by_hand(career_day: CareerDay, assignments: dict[Student, list[Slot]]) -> Allocation:
-    """A finished, published allocation with exactly these assignments (no engine run needed)."""
+    """A finished, published allocation (version 1, with its snapshot) with exactly these assignments
+    (no engine run needed)."""
     allocation = Allocation(career_day=career_day, state=AllocationState.done, solver_status="optimal", progress=1.0,
                             created_at=datetime(2027, 3, 1), finished_at=datetime(2027, 3, 1))
     db.session.add(allocation)
@@ -28,5 +30,7 @@ def publish_by_hand(career_day: CareerDay, assignments: dict[Student, list[Slot]
     db.session.flush()
     career_day.published_allocation = allocation
     career_day.published_at = datetime(2027, 3, 2)
+    db.session.add(Publication(career_day=career_day, allocation=allocation, version=1, published_at=career_day.published_at,
+                               snapshot=snapshot_of(allocation)))
     db.session.flush()
     return allocation

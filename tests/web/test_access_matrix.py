@@ -82,6 +82,8 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "coordinator.start_allocation": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
     "coordinator.allocation": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
     "coordinator.allocation_progress": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.allocation_students": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.allocation_student": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
     "coordinator.move_student": {"anonymous": LOGIN, "coordinator": 422, "other_coordinator": 404, "school": 403, "company": 403},
     "coordinator.unlock_assignment": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
     "coordinator.resolve_allocation": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},

@@ -146,7 +146,7 @@ def test_after_the_booking_deadline_nothing_can_be_booked(app, contact, day):
 
     assert "Angebot buchen" not in page.text
     assert response.status_code == 422
-    assert "04.05.2020 18:00" in _error_at(response.text, "title")
+    assert "04.05.2020, 18:00" in _error_at(response.text, "title")
     assert _offers(app) == []
 
 

@@ -81,6 +81,7 @@ def test_starting_an_allocation_only_queues_it_and_the_page_polls_until_the_job_
     assert "Zuteilung starten" not in career_page
     progress = client.get(f"/coordinator/allocations/{allocation_id}/progress.json")
     assert progress.json["state"] == "queued" and progress.json["finished"] is False
+    assert progress.json["state_label"] == "wartet auf den Start"
 
     assert jobs.run_due_allocations(app) == 1
 
@@ -183,7 +184,9 @@ def test_print_pages_wait_for_publication_then_show_every_route_sheet_and_door_l
     before = client.get(f"/coordinator/career-days/{day_id}/print/route-sheets", follow_redirects=True)
     assert "noch nicht veröffentlicht" in before.text
 
-    response = client.post(f"/coordinator/allocations/{allocation_id}/publish")
+    refused = client.post(f"/coordinator/allocations/{allocation_id}/publish", follow_redirects=True)
+    assert "bitte bestätigen Sie" in refused.text.replace("\n", " ")
+    response = client.post(f"/coordinator/allocations/{allocation_id}/publish", data={"close_early": "1"})
     assert response.status_code == 302
 
     sheets = client.get(f"/coordinator/career-days/{day_id}/print/route-sheets")
@@ -237,3 +240,39 @@ def test_another_agencys_allocation_is_not_found(app, client, auth):
     assert client.get(f"/coordinator/allocations/{allocation_id}/progress.json").status_code == 404
     assert client.post(f"/coordinator/career-days/{day_id}/allocations").status_code == 404
     assert client.get(f"/coordinator/allocations/{allocation_id}/instance.json").status_code == 404
+
+
+def test_every_phase_the_engine_reports_has_a_label():
+    from scheduler_app.solver import PHASES
+    from scheduler_app.web.coordinator.allocations import PHASES as LABELS
+
+    assert set(PHASES) <= set(LABELS), set(PHASES) - set(LABELS)
+
+
+def test_a_coordinator_finds_a_student_sees_the_programme_with_free_seats_and_moves_in_one_step(app, client, auth):
+    day_id = _one_round_day(app, (3, 3, 3), students=4)
+    auth.login(COORDINATOR)
+    allocation_id = _allocate(app, client, day_id)
+    with app.app_context():
+        day = db.session.get(CareerDay, day_id)
+        student = day.classes[0].students[0]
+        student_id, name = student.id, student.display_name
+        current = db.session.scalar(select(Assignment).where(Assignment.allocation_id == allocation_id,
+                                                             Assignment.student_id == student_id))
+        loads = Counter(db.session.scalars(select(Assignment.slot_id).where(Assignment.allocation_id == allocation_id)))
+        target = next(s for o in day.offers for s in o.slots if s.id != current.slot_id and loads[s.id] < s.capacity)
+        target_id, target_title, current_slot = target.id, target.offer.title, current.slot_id
+
+    found = client.get(f"/coordinator/allocations/{allocation_id}/students", query_string={"q": "9C"})
+    assert found.status_code == 200 and f"/coordinator/allocations/{allocation_id}/students/{student_id}" in found.text
+    page = client.get(f"/coordinator/allocations/{allocation_id}/students/{student_id}")
+    assert page.status_code == 200 and name in page.text and "Freie Plätze" in page.text
+
+    moved = client.post(f"/coordinator/allocations/{allocation_id}/move",
+                        data={"student": student_id, "slot": target_id, "back": "student"})
+    assert moved.status_code == 302 and moved.headers["Location"].endswith(f"/students/{student_id}")
+    with app.app_context():
+        now = db.session.scalar(select(Assignment).where(Assignment.allocation_id == allocation_id,
+                                                         Assignment.student_id == student_id))
+        assert (now.slot_id, now.locked) == (target_id, True) and now.slot_id != current_slot
+    assert f"Jetzt: {target_title}" in client.get(f"/coordinator/allocations/{allocation_id}/students/{student_id}").text

@@ -224,7 +224,7 @@ def test_roster_cannot_change_after_the_wishes_deadline(app, teacher, day):
     response = teacher.post(f"/school/classes/{class_id}/students", data={"names": "Mia"})
 
     assert response.status_code == 422
-    assert "01.01.2020 12:00" in _error_at(response.text, "names")
+    assert "01.01.2020, 12:00" in _error_at(response.text, "names")
     assert _students(app, class_id) == []
 
 

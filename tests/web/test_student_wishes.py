@@ -98,8 +98,34 @@ def test_wishes_page_lists_only_offers_open_to_the_grade_with_their_descriptions
     assert page.status_code == 200
     assert "Hydraulik zum Anfassen" in page.text and "Metall" in page.text
     assert "Studium Informatik" not in page.text
-    assert '<label for="rank_1">1. Wunsch</label>' in page.text and '<label for="rank_2">2. Wunsch</label>' in page.text
-    assert 'name="rank_3"' not in page.text
+    assert page.text.count('class="card offer-card"') == 3 and "<select" in page.text  # the field filter
+    assert "Du hast 0 von 2 Wünschen gewählt: noch 2." in page.text
+    assert '<script src="/static/wishes-order.js" defer></script>' in page.text  # drag and drop, from static/ (CSP)
+
+
+def test_a_student_adds_reorders_and_saves_wishes_with_buttons_alone(app, client, day):
+    offers = day["offers"]
+    _sign_in(client)
+
+    page = client.post("/wishes/choose", data={"action": f"add:{offers['Pflege']}"})
+    page = client.post("/wishes/choose", data={"pick": [offers["Pflege"]], "action": f"add:{offers['Bank']}"})
+    assert "Du hast alle 2 Wünsche gewählt" in page.text
+    page = client.post("/wishes/choose", data={"pick": [offers["Pflege"], offers["Bank"]], "action": f"up:{offers['Bank']}"})
+    assert page.text.index('name="pick" value="%d"' % offers["Bank"]) < page.text.index('name="pick" value="%d"' % offers["Pflege"])
+    assert _wishes(app, day["mia"]) == []  # nothing is saved before "save"
+
+    saved = client.post("/wishes/choose", data={"pick": [offers["Bank"], offers["Pflege"]], "action": "save"})
+
+    assert saved.status_code == 302 and _wishes(app, day["mia"]) == [offers["Bank"], offers["Pflege"]]
+
+
+def test_saving_too_few_wishes_says_how_many_and_saves_nothing(app, client, day):
+    offers = day["offers"]
+    _sign_in(client)
+
+    response = client.post("/wishes/choose", data={"pick": [offers["Pflege"]], "action": "save"})
+
+    assert response.status_code == 422 and _wishes(app, day["mia"]) == []
 
 
 def test_student_ranks_wishes_sees_the_confirmation_and_changes_them_before_the_deadline(app, client, day):
@@ -146,7 +172,7 @@ def test_after_the_deadline_wishes_are_read_only_and_a_late_form_changes_nothing
     late = client.post("/wishes/choose", data={"rank_1": offers["Mechatronik"], "rank_2": offers["Bank"]})
 
     assert "<select" not in page.text and "Pflege" in page.text and "01.02.20, 08:00" in page.text
-    assert late.status_code == 422 and "01.02.2020 08:00" in late.text
+    assert late.status_code == 422 and "01.02.2020, 08:00" in late.text
     assert _wishes(app, day["mia"]) == [offers["Pflege"], offers["Bank"]]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, abort, flash, jsonify, redirect, render_template, url_for
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from scheduler_app.domain import allocation as allocations
-from scheduler_app.domain import allocation_review, career_days, exports, printing
+from scheduler_app.domain import allocation_review, career_days, exports, printing, publication
 from scheduler_app.domain.errors import DomainError, NotAllowed
 from scheduler_app.extensions import db
 from scheduler_app.models import Allocation, AllocationState, Assignment, Slot, Student
@@ -24,9 +24,11 @@ from scheduler_app.web.access import coordinator_required
 from scheduler_app.web.actions import commit_or_flash
 from scheduler_app.web.coordinator import bp
 from scheduler_app.web.coordinator.career_days import career_day_or_404
+from scheduler_app.web.inputs import parse_id
 
 POLL_SECONDS = 2
-# The engine's phases (scheduler_app.solver.engine) in the user's words; unknown phases show as "working".
+# The engine's phases (scheduler_app.solver.PHASES) and the run's own (queued, preparing, failed) in
+# the user's words; tests/web/test_coordinator_allocations.py fails when an engine phase lacks one.
 PHASES = {
     "queued": _l("Waiting for the background process"),
     "preparing": _l("Reading the career day"),
@@ -36,6 +38,7 @@ PHASES = {
     "colouring": _l("Arranging the rounds"),
     "integer": _l("Improving the allocation"),
     "fill": _l("Filling the remaining seats"),
+    "improve": _l("Improving the allocation"),
     "done": _l("Finished"),
     "failed": _l("Failed"),
 }
@@ -83,17 +86,23 @@ def phase_label(allocation: Allocation) -> str:
 
 
 def _render(allocation: Allocation, move_form: MoveForm | None = None, status: int = 200):
+    allocation = allocations.load_allocation(allocation)  # the whole day in a constant number of queries
     review = None
     locked = []
     if allocation.state is AllocationState.done:
         review = allocation_review.review(allocation)
-        locked = sorted((a for a in allocation.assignments if a.locked),
+        locked = sorted(allocations.locked_assignments(allocation),
                         key=lambda a: (a.student.display_name, a.slot.round.position))
     usable = allocation.state is AllocationState.done and allocation.solver_status in allocations.USABLE_STATUSES
-    if usable and move_form is None:
+    if usable and move_form is None and not allocations.is_published(allocation):
         move_form = MoveForm(allocation, formdata=None)
-    return render_template("coordinator/allocation.html", allocation=allocation, career_day=allocation.career_day,
-                           review=review, locked=locked, usable=usable, move_form=move_form,
+    career_day = allocation.career_day
+    published = usable and allocations.is_published(allocation)
+    against, changed = publication.changes_against_published(allocation) if usable and not published else (None, [])
+    return render_template("coordinator/allocation.html", allocation=allocation, career_day=career_day,
+                           review=review, locked=locked, usable=usable, move_form=move_form, published=published,
+                           against=against, changed=changed,
+                           wishes_open=career_days.is_open(career_day, career_days.Deadline.wishes, utc_now()),
                            phase=phase_label(allocation), poll_seconds=POLL_SECONDS), status
 
 
@@ -119,7 +128,8 @@ def allocation(allocation_id: int):
 def allocation_progress(allocation_id: int):
     """What ``static/allocation.js`` polls while a run is queued or running."""
     allocation = _allocation_or_404(allocation_id)
-    return jsonify(state=allocation.state.value, phase=allocation.phase, phase_label=phase_label(allocation),
+    state_label = _("waiting to start") if allocation.state is AllocationState.queued else _("being computed")
+    return jsonify(state=allocation.state.value, state_label=state_label, phase=allocation.phase, phase_label=phase_label(allocation),
                    progress=round(allocation.progress, 3), finished=allocation.state not in allocations.ACTIVE_STATES)
 
 
@@ -143,8 +153,38 @@ def move_student(allocation_id: int):
             db.session.commit()
             flash(_("%(student)s now attends %(offer)s in round %(round)d; this assignment is fixed.",
                     student=student.display_name, offer=slot.offer.title, round=slot.round.position), "success")
+            if request.form.get("back") == "student":
+                return redirect(url_for("coordinator.allocation_student", allocation_id=allocation.id, student_id=student.id))
             return redirect(url_for("coordinator.allocation", allocation_id=allocation.id, _anchor="move-heading"))
+        if request.form.get("back") == "student" and student is not None:
+            for message in [*form.student.errors, *form.slot.errors]:
+                flash(message, "error")
+            return redirect(url_for("coordinator.allocation_student", allocation_id=allocation.id, student_id=student.id))
     return _render(allocation, form, 422)
+
+
+@bp.route("/allocations/<int:allocation_id>/students")
+@coordinator_required
+def allocation_students(allocation_id: int):
+    """Find the student to move by name or class."""
+    allocation = _done_or_404(allocation_id)
+    query = (request.args.get("q") or "").strip()[:60]
+    found = allocations.find_students(allocation.career_day, query)
+    return render_template("coordinator/allocation_students.html", allocation=allocation, career_day=allocation.career_day,
+                           query=query, found=found, limit=allocations.SEARCH_LIMIT)
+
+
+@bp.route("/allocations/<int:allocation_id>/students/<int:student_id>")
+@coordinator_required
+def allocation_student(allocation_id: int, student_id: int):
+    """A student's programme per round with each slot's free seats; a move is one button."""
+    allocation = allocations.load_allocation(_done_or_404(allocation_id))
+    student = db.session.get(Student, student_id)
+    if student is None or student.school_class.career_day_id != allocation.career_day_id:
+        abort(404)
+    usable = allocation.solver_status in allocations.USABLE_STATUSES and not allocations.is_published(allocation)
+    return render_template("coordinator/allocation_student.html", allocation=allocation, career_day=allocation.career_day,
+                           student=student, rounds=allocations.student_programme(allocation, student), movable=usable)
 
 
 @bp.route("/allocations/<int:allocation_id>/assignments/<int:assignment_id>/unlock", methods=["POST"])
@@ -173,13 +213,16 @@ def resolve_allocation(allocation_id: int):
 @bp.route("/allocations/<int:allocation_id>/publish", methods=["POST"])
 @coordinator_required
 def publish_allocation(allocation_id: int):
+    """Publish as the day's next version; before the wishes deadline only with ``close_early`` ticked."""
     allocation = _allocation_or_404(allocation_id)
-    done, career_day = commit_or_flash(lambda: allocations.publish(current_user, allocation, utc_now()))
+    close_early = request.form.get("close_early") == "1"
+    done, publication = commit_or_flash(
+        lambda: allocations.publish(current_user, allocation, utc_now(), close_early=close_early))
     if not done:
-        return redirect(url_for("coordinator.allocation", allocation_id=allocation.id))
-    flash(_("The allocation is published: schools and companies now see route sheets, class lists and door lists."),
-          "success")
-    return redirect(url_for("coordinator.career_day", career_day_id=career_day.id))
+        return redirect(url_for("coordinator.allocation", allocation_id=allocation.id, _anchor="finish-heading"))
+    flash(_("Version %(n)d of the plan is published: schools and companies now see route sheets, class lists and "
+            "door lists. Booking, registration and wishes are closed.", n=publication.version), "success")
+    return redirect(url_for("coordinator.career_day", career_day_id=allocation.career_day_id))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -200,7 +243,7 @@ def _json(data: dict) -> str:
 @coordinator_required
 def allocation_instance(allocation_id: int):
     """The allocation-instance/1 the run answers (its fixed assignments as they are now)."""
-    allocation = _allocation_or_404(allocation_id)
+    allocation = allocations.load_allocation(_allocation_or_404(allocation_id))  # constant queries
     return _download(_json(exports.instance_for(allocation)), "application/json",
                      f"allocation-{allocation.id}-instance.json")
 
@@ -208,7 +251,7 @@ def allocation_instance(allocation_id: int):
 @bp.route("/allocations/<int:allocation_id>/result.json")
 @coordinator_required
 def allocation_result(allocation_id: int):
-    allocation = _done_or_404(allocation_id)
+    allocation = allocations.load_allocation(_done_or_404(allocation_id))  # constant queries
     result = exports.result_for(allocation, exports.instance_for(allocation))
     return _download(_json(result), "application/json", f"allocation-{allocation.id}-result.json")
 
@@ -235,8 +278,9 @@ def allocation_xlsx(allocation_id: int):
 def _print_page(career_day_id: int, template: str, build, name: str):
     """A print page of the published allocation; before publication, back to the day with the reason."""
     career_day = career_day_or_404(career_day_id)
+    version = parse_id(request.args.get("version"))  # an earlier version; absent: the current one
     try:
-        data = build(career_day)
+        data = build(career_day, version=version)
     except DomainError as error:
         flash(_(error.message, **error.params), "error")
         return redirect(url_for("coordinator.career_day", career_day_id=career_day.id))

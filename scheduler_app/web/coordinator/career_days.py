@@ -11,9 +11,9 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, DateTimeLocalField, FieldList, Form, FormField, StringField, TimeField
 from wtforms.validators import DataRequired, Length, Optional
 
-from scheduler_app.domain import career_days, programmes, rosters
+from scheduler_app.domain import career_days, programmes, publication, rosters
 from scheduler_app.domain.allocation import active_allocation
-from scheduler_app.domain.errors import DomainError, NotAllowed
+from scheduler_app.domain.errors import DomainError, NotAllowed, each
 from scheduler_app.extensions import db
 from scheduler_app.models import CareerDay, Programme
 from scheduler_app.models_base import utc_now
@@ -105,11 +105,14 @@ def career_day_or_404(career_day_id: int) -> CareerDay:
 
 
 def _show_error(form: CareerDayForm, error: DomainError) -> None:
-    message = _(error.message, **error.params)
-    if error.field == "rounds":
-        form.rounds_errors.append(message)
-    else:
-        getattr(form, error.field or "name").errors.append(message)
+    """Every broken rule next to its field, all at once."""
+    for single in each(error):
+        message = _(single.message, **single.params)
+        if single.field == "rounds":
+            form.rounds_errors.append(message)
+        else:
+            field = getattr(form, single.field or "name", None) or form.name
+            field.errors = [*field.errors, message]
 
 
 def _render_form(form: CareerDayForm, programme: Programme, career_day: CareerDay | None):
@@ -163,6 +166,9 @@ def edit_career_day(career_day_id: int):
         else:
             db.session.commit()
             flash(_("The settings of “%(name)s” have been saved.", name=career_day.name), "success")
+            if career_days.past_deadlines(career_day, now):
+                flash(_("Some deadlines of this day lie in the past: those steps are closed for schools, companies "
+                        "and students."), "warning")
             return redirect(url_for("coordinator.career_day", career_day_id=career_day.id))
     return _render_form(form, career_day.programme, career_day)
 
@@ -174,6 +180,7 @@ def career_day(career_day_id: int):
     return render_template(
         "coordinator/career_day.html", career_day=career_day, progress=career_days.progress(career_day),
         allocations=list(reversed(career_day.allocations)), running=active_allocation(career_day),
+        versions=publication.publications(career_day),
         deadlines=[(_("Companies book offers until"), career_day.booking_deadline),
                    (_("Schools register classes until"), career_day.registration_deadline),
                    (_("Students rank their wishes until"), career_day.wishes_deadline)],

@@ -271,7 +271,7 @@ def rename_student(student_id: int):
             _show_error(form, error, "display_name")
         else:
             db.session.commit()
-            flash(_("The name has been changed to %(name)s.", name=student.display_name), "success")
+            flash(_("New name: %(name)s", name=student.display_name), "success")  # no full stop after "Jürgen Ö."
             return redirect(url_for("school.class_roster", class_id=student.class_id))
     return _render_roster(student.school_class, rename_form=form, renamed_student_id=student.id, status=422)
 
