@@ -1,7 +1,7 @@
 """Retention: students' personal data is deleted when its period ends, keeping only figures.
 
 - A career day's students (names, personal codes, wishes, exclusions, assignments, their calendar
-  feeds) are deleted the day after ``CareerDay.retention_until``. Before that, the figures reports
+  feeds, the students in the published versions' snapshots) are deleted the day after ``CareerDay.retention_until``. Before that, the figures reports
   need are kept on the day (``retained_figures``): per offer (seats, wishes per rank, assigned), per
   school (classes, students, who ranked) and the rank histogram of the published (else latest)
   allocation. Audit entries about the students lose their details.
@@ -28,6 +28,7 @@ from scheduler_app.models import (
     EventRegistration,
     MailState,
     OutgoingMail,
+    Publication,
     SchoolClass,
     Student,
 )
@@ -74,11 +75,22 @@ def delete_students(career_day: CareerDay, now: datetime) -> str:
     ids, names = {row.id for row in students}, {row.display_name for row in students}
     db.session.flush()
     db.session.execute(delete(Student).where(Student.class_id.in_(class_ids)).execution_options(synchronize_session=False))
+    for publication in db.session.scalars(select(Publication).where(Publication.career_day_id == career_day.id)):
+        publication.snapshot = without_students(publication.snapshot)
     stripped = strip_audit(ids, names)
     career_day.personal_data_deleted_at = now
     db.session.flush()
     db.session.expire_all()
     return f"{len(ids)} students deleted, {stripped} audit entries stripped"
+
+
+def without_students(snapshot: dict) -> dict:
+    """A published version's snapshot without its students (names, assignments): rounds, offers and
+    classes stay readable, so the version's pages and exports still open, empty of pupils."""
+    if not snapshot:
+        return snapshot
+    classes = [{**school_class, "students": []} for school_class in snapshot.get("classes", [])]
+    return {**snapshot, "classes": classes, "assignments": []}
 
 
 def strip_audit(student_ids: set[int], names: set[str]) -> int:
