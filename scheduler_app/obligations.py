@@ -104,6 +104,12 @@ def _mail_users(users: list[User], template: str, context: dict, now: datetime, 
 
 # --- career days ---------------------------------------------------------------------------------------
 
+def _day_page(base_url: str, kind: OrganisationKind, career_day: CareerDay) -> str:
+    """Where a reminded contact acts: the day's page of their school or company (after signing in)."""
+    area = "company" if kind is OrganisationKind.company else "school"
+    return f"{base_url}/{area}/career-days/{career_day.id}"
+
+
 def _remind_absent(career_day: CareerDay, now: datetime, base_url: str, kind: str, organisation_kind: OrganisationKind,
                    present: set[int]) -> str:
     """To the contacts of the agency's partner organisations of a kind that are not ``present`` yet."""
@@ -111,7 +117,8 @@ def _remind_absent(career_day: CareerDay, now: datetime, base_url: str, kind: st
     for organisation in _partners(career_day, organisation_kind):
         if organisation.id not in present:
             sent += _mail_users(_contacts(organisation.id), "career_day_reminder",
-                                {"kind": kind, "day": career_day, "organisation": organisation.name, "link": base_url}, now,
+                                {"kind": kind, "day": career_day, "organisation": organisation.name,
+                                 "link": _day_page(base_url, organisation_kind, career_day)}, now,
                                 agency_id=career_day.programme.agency_id)
     return f"{sent} mails"
 
@@ -141,7 +148,8 @@ def _wishes_reminder(career_day: CareerDay, now: datetime, base_url: str) -> str
         school = db.session.get(Organisation, school_id)
         sent += _mail_users(_contacts(school_id), "career_day_reminder",
                             {"kind": "wishes", "day": career_day, "organisation": school.name, "classes": classes,
-                             "link": base_url}, now, agency_id=career_day.programme.agency_id)
+                             "link": _day_page(base_url, OrganisationKind.school, career_day)}, now,
+                            agency_id=career_day.programme.agency_id)
     return f"{sent} mails"
 
 

@@ -71,12 +71,13 @@ def _obligations(app, moment: datetime) -> int:
 
 
 def test_deadline_reminders_go_once_at_7_and_2_days_to_those_who_have_not_acted(app):
-    _career_day(app)
+    day_id = _career_day(app)
     seen: set[int] = set()
 
     assert _obligations(app, datetime(2027, 1, 25, 12, 0)) == 0  # 7 days before the booking deadline is 25 Jan 23:59
     assert _obligations(app, datetime(2027, 1, 26, 12, 0)) == 1
     assert _new_mails(app, seen) == [("b@noch-nicht.example", "career_day_reminder")]
+    assert f"/company/career-days/{day_id}" in _new_mails.bodies["b@noch-nicht.example"]  # where the company books
     assert _obligations(app, datetime(2027, 1, 26, 12, 5)) == 0 and _new_mails(app, seen) == []
     assert _obligations(app, datetime(2027, 1, 30, 12, 0)) == 0
     assert _obligations(app, datetime(2027, 1, 31, 12, 0)) == 1  # 2 days before
@@ -90,10 +91,25 @@ def test_deadline_reminders_go_once_at_7_and_2_days_to_those_who_have_not_acted(
     assert _new_mails(app, seen) == [("lehrer@hinten.example", "career_day_reminder")]
     body = _new_mails.bodies["lehrer@hinten.example"]
     assert "Klasse 9a: 2 von 3 Schülerinnen und Schülern" in body and "Student" not in body
+    assert f"/school/career-days/{day_id}" in body
     assert _obligations(app, datetime(2027, 2, 21, 12, 0)) == 0  # the deadline has passed
     with app.app_context():
         kinds = sorted(db.session.scalars(select(DueItem.kind)))
     assert kinds == ["career_day.booking_reminder"] * 2 + ["career_day.registration_reminder", "career_day.wishes_reminder"]
+
+
+def test_a_clock_that_jumps_back_and_forth_does_nothing_twice_and_nothing_too_early(app):
+    _career_day(app)
+    seen: set[int] = set()
+
+    assert _obligations(app, datetime(2027, 1, 26, 12, 0)) == 1  # the booking reminder, 7 days before
+    assert _new_mails(app, seen) == [("b@noch-nicht.example", "career_day_reminder")]
+    assert _obligations(app, datetime(2027, 1, 20, 12, 0)) == 0  # the clock jumped back six days
+    assert _obligations(app, datetime(2027, 1, 26, 12, 0)) == 0  # and forward again: already done
+    assert _new_mails(app, seen) == []
+    assert _obligations(app, datetime(2027, 1, 31, 12, 0)) == 1  # the 2-day reminder still comes, once
+    assert _obligations(app, datetime(2027, 1, 31, 12, 0)) == 0
+    assert _new_mails(app, seen) == [("b@noch-nicht.example", "career_day_reminder")]
 
 
 def test_the_reminder_days_are_the_days_and_the_latest_due_one_counts():
