@@ -32,7 +32,8 @@ ROLE_NAVIGATION = {
         ("coordinator.alliances", _l("Alliances")),
     ],
     "school": [("school.dashboard", _l("My school"))],
-    "company": [("company.dashboard", _l("My company")), ("company.career_days", _l("Career days"))],
+    "company": [("company.dashboard", _l("My company")), ("company.career_days", _l("Career days")),
+                ("company.events", _l("Employer events"))],
 }
 
 
