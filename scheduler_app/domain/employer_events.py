@@ -93,7 +93,14 @@ class Site:
         return f"{self.base_url.rstrip('/')}/registration/{registration_token(registration, self.key)}"
 
     def event_url(self, event: EmployerEvent) -> str:
-        return f"{self.base_url.rstrip('/')}/events/{event.id}"
+        return self.base_url.rstrip("/") + public_path(event)
+
+
+def public_path(event: EmployerEvent) -> str:
+    """The event's readable public path, ``/events/17/tag-der-offenen-tuer`` (only the id decides)."""
+    from scheduler_app.domain.feeds import file_name  # the same transliteration as feed file names
+
+    return f"/events/{event.id}/{file_name(event.title).removesuffix('.ics').lower()[:60].strip('-')}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -170,6 +177,17 @@ def state_of(event: EmployerEvent, now: datetime) -> str:
     if event.ends_at <= wall_clock(now):
         return "past"
     return "published"
+
+
+def summary(event: EmployerEvent, now: datetime, base_url: str) -> dict:
+    """One event for scripts (``flask events list --json``)."""
+    return {"id": event.id, "title": event.title, "company": event.company.name, "starts_at": event.starts_at.isoformat(),
+            "capacity": event.capacity, "confirmed": event.booked, "waiting": waiting_places(event),
+            "state": state_of(event, now), "url": base_url.rstrip("/") + public_path(event)}
+
+
+def all_events() -> list[EmployerEvent]:
+    return list(db.session.scalars(select(EmployerEvent).order_by(EmployerEvent.starts_at, EmployerEvent.id)))
 
 
 def waiting_places(event: EmployerEvent) -> int:

@@ -21,7 +21,6 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from scheduler_app.domain import employer_events as ev
 from scheduler_app.domain.dashboards import wall_clock
-from scheduler_app.domain.feeds import file_name
 from scheduler_app.extensions import db, limiter
 from scheduler_app.models import EmployerEvent, EmployerEventKind, Organisation, OrganisationKind, Programme
 from scheduler_app.models_base import utc_now
@@ -43,13 +42,8 @@ def site() -> ev.Site:
     return ev.Site(current_app.config["PUBLIC_BASE_URL"], token_key())
 
 
-def slug(text: str) -> str:
-    """The readable part of an event's URL ("tag-der-offenen-tuer"), transliterated as feed file names are."""
-    return file_name(text).removesuffix(".ics").lower()[:60].strip("-")
-
-
 def event_path(event: EmployerEvent) -> str:
-    return url_for("events.event", event_id=event.id, slug=slug(event.title))
+    return ev.public_path(event)
 
 
 def free_places_text(event: EmployerEvent) -> str:
