@@ -596,3 +596,36 @@ def attendance_rows(event: EmployerEvent) -> list[EventRegistration]:
 
 def default_deadline(starts_at: datetime) -> datetime:
     return starts_at - timedelta(days=1)
+
+
+# ---------------------------------------------------------------------------------------------
+# a programme's figures, for the coordinator's charts
+
+
+@dataclass(frozen=True)
+class ProgrammeFigures:
+    fill: list[tuple[str, int, int]]  # (event, confirmed places, capacity)
+    per_school: list[tuple[str, int]]  # (school or organisation, places registered, confirmed or waiting)
+    waitlist: list[tuple[str, int]]  # (event, waiting places)
+    attendance: list[tuple[str, int, int]]  # (past event, places attended, places no-show)
+
+
+def programme_figures(programme: Programme, now: datetime) -> ProgrammeFigures:
+    events = sorted(programme.employer_events, key=lambda e: (e.starts_at, e.id))
+    per_school: dict[str, int] = {}
+    attendance = []
+    for event in events:
+        for registration in _active(event):
+            name = registration.organisation.name if registration.organisation else registration.organisation_name
+            if name:
+                per_school[name] = per_school.get(name, 0) + registration.places
+        if event.ends_at <= wall_clock(now):
+            present = sum(r.places for r in confirmed(event) if r.attended)
+            absent = sum(r.places for r in confirmed(event) if r.attended is False)
+            attendance.append((event.title, present, absent))
+    return ProgrammeFigures(
+        fill=[(event.title, event.booked, event.capacity) for event in events],
+        per_school=sorted(per_school.items(), key=lambda item: (-item[1], item[0])),
+        waitlist=[(event.title, waiting_places(event)) for event in events],
+        attendance=attendance,
+    )

@@ -30,8 +30,9 @@ ROLE_NAVIGATION = {
         ("coordinator.dashboard", _l("Coordination")),
         ("coordinator.organisations", _l("Schools and companies")),
         ("coordinator.alliances", _l("Alliances")),
+        ("coordinator.employer_events", _l("Employer events")),
     ],
-    "school": [("school.dashboard", _l("My school"))],
+    "school": [("school.dashboard", _l("My school")), ("school.events", _l("Employer events"))],
     "company": [("company.dashboard", _l("My company")), ("company.career_days", _l("Career days")),
                 ("company.events", _l("Employer events"))],
 }

@@ -89,7 +89,7 @@ ACTIONS = {
     "coordinator.withdraw_delegate_links", "coordinator.remove_candidate", "coordinator.send_poll", "coordinator.fix_date",
     "coordinator.remind", "coordinator.record_attendance", "coordinator.plan_next", "delegate.renew_calendar",
     "company.publish_event", "company.unpublish_event", "company.cancel_event", "company.record_attendance",
-    "events.cancel_registration",
+    "events.cancel_registration", "coordinator.unpublish_event", "coordinator.gather_event", "school.register_class_for_event",
 }
 ROLES_WITHOUT_ACCOUNT = ("anonymous", "student")
 # actions without an id that a role without an account may take (never sent as that role)

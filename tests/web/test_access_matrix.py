@@ -186,6 +186,16 @@ EXPECTED: dict[str, dict[str, int | str]] = {
        for name in ("event", "edit_event", "publish_event", "unpublish_event", "cancel_event", "duplicate_event",
                     "event_capacity", "message_registrants", "event_attendance", "event_attendance_csv",
                     "event_attendance_xlsx", "check_in", "record_attendance")},
+    # employer events, coordinator (web/coordinator/events.py): events of companies the agency works with;
+    # event 2 is a spare one to unpublish; gathering without a programme is a bad request (400)
+    "coordinator.employer_events": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 200, "school": 403, "company": 403},
+    "coordinator.unpublish_event": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.gather_event": {"anonymous": LOGIN, "coordinator": 400, "other_coordinator": 404, "school": 403, "company": 403},
+    **{f"coordinator.{name}": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403}
+       for name in ("programme_event_charts", "programme_registrations_csv", "programme_registrations_xlsx")},
+    # employer events, school contact (web/school/events.py): registering without one of the school's classes → 404
+    "school.events": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 200, "company": 403},
+    "school.register_class_for_event": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 404, "company": 403},
 }
 
 # URL variables that are not integer ids (or ids other than 1); "{name}" is replaced by ``world[name]``:
@@ -208,6 +218,7 @@ URL_VALUES: dict[str, dict[str, str | int]] = {
     "events.registration": {"token": "{registration_token}"},
     "events.change_places": {"token": "{registration_token}"},
     "events.cancel_registration": {"token": "x" * 43},  # never the world's link: the first role would cancel it
+    "coordinator.unpublish_event": {"event_id": 2},
 }
 
 SKIPPED = {"static"}
@@ -232,6 +243,7 @@ def world(app):
         event = make_employer_event(company=other_company, published_at=utc_now())
         registration = employer_events.register(event, name="R", email="r@example.org", places=1, now=utc_now(),
                                                 site=employer_events.Site("http://localhost", "testing-secret")).registration
+        make_employer_event(company=other_company, published_at=utc_now())  # event 2: the one to unpublish
         other_coordinator = make_coordinator(email="andere@agentur.example")
         school_contact = make_school_contact()
         company_contact = make_company_contact()

@@ -1,0 +1,114 @@
+"""A coordinator's view of employer events: every event of the companies the agency works with,
+unpublishing one, gathering published ones into the agency's programmes, and following a programme
+with charts (fill rate, registrations per school, waitlist, attendance) and a CSV/XLSX export of all
+its registrations. Ids outside the coordinator's scope answer 404."""
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from scheduler_app.domain import employer_events as ev
+from scheduler_app.domain import event_exports, programmes
+from scheduler_app.extensions import db
+from scheduler_app.models import EmployerEvent, Programme
+from scheduler_app.models_base import utc_now
+from scheduler_app.web.access import coordinator_required
+from scheduler_app.web.actions import commit_or_flash
+from scheduler_app.web.coordinator import bp
+from scheduler_app.web.events import KIND_LABELS, event_path
+from scheduler_app.web.inputs import parse_id
+
+
+def _event_in_scope_or_404(event_id: int) -> EmployerEvent:
+    event = db.session.scalar(ev.events_in_scope(current_user).where(EmployerEvent.id == event_id))
+    if event is None:
+        abort(404)
+    return event
+
+
+def _programme_or_404(programme_id: int) -> Programme:
+    programme = db.session.get(Programme, programme_id)
+    if programme is None or not programmes.may_manage(current_user, programme):
+        abort(404)
+    return programme
+
+
+@bp.route("/events/")
+@coordinator_required
+def employer_events():
+    now = utc_now()
+    events = db.session.scalars(ev.events_in_scope(current_user).order_by(EmployerEvent.starts_at.desc(), EmployerEvent.id))
+    own = programmes.programmes_of(programmes.agencies_of(current_user))
+    return render_template("coordinator/employer_events.html", rows=[(e, ev.state_of(e, now), ev.waiting_places(e)) for e in events],
+                           programmes=own, kind_labels=KIND_LABELS, event_path=event_path)
+
+
+@bp.route("/events/<int:event_id>/unpublish", methods=["POST"])
+@coordinator_required
+def unpublish_event(event_id: int):
+    event = _event_in_scope_or_404(event_id)
+    done, _result = commit_or_flash(lambda: ev.unpublish(current_user, event, utc_now()))
+    if done:
+        flash(_("“%(title)s” is a draft again and no longer public.", title=event.title), "success")
+    return redirect(url_for("coordinator.employer_events"))
+
+
+@bp.route("/events/<int:event_id>/programme", methods=["POST"])
+@coordinator_required
+def gather_event(event_id: int):
+    """Put the event into one of the agency's programmes (``programme``: its id), or take it out (``0``)."""
+    event = _event_in_scope_or_404(event_id)
+    programme_id = parse_id(request.form.get("programme"))
+    if programme_id is None:
+        abort(400)
+    if programme_id == 0:
+        if event.programme is None or not programmes.may_manage(current_user, event.programme):
+            abort(404)
+        done, _result = commit_or_flash(lambda: ev.gather(current_user, event.programme, event, utc_now(), add=False))
+    else:
+        programme = _programme_or_404(programme_id)
+        done, _result = commit_or_flash(lambda: ev.gather(current_user, programme, event, utc_now()))
+    if done:
+        flash(_("The programme of “%(title)s” has been changed.", title=event.title), "success")
+    return redirect(url_for("coordinator.employer_events"))
+
+
+@bp.route("/programmes/<int:programme_id>/event-charts")
+@coordinator_required
+def programme_event_charts(programme_id: int):
+    programme = _programme_or_404(programme_id)
+    figures = ev.programme_figures(programme, utc_now())
+    fill = [(title, [booked, capacity]) for title, booked, capacity in figures.fill]
+    schools = [(name, [places]) for name, places in figures.per_school]
+    waitlist = [(title, [places]) for title, places in figures.waitlist]
+    attendance = [(title, [present, absent]) for title, present, absent in figures.attendance]
+
+    def most(rows) -> int:
+        return max((value for _label, values in rows for value in values), default=1)
+
+    return render_template("coordinator/programme_event_charts.html", programme=programme, figures=figures,
+                           fill_rows=fill, fill_max=most(fill), school_rows=schools, school_max=most(schools),
+                           waitlist_rows=waitlist, waitlist_max=most(waitlist), attendance_rows=attendance,
+                           attendance_max=most(attendance))
+
+
+def _download(data: bytes, mimetype: str, filename: str) -> Response:
+    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/programmes/<int:programme_id>/registrations.csv")
+@coordinator_required
+def programme_registrations_csv(programme_id: int):
+    programme = _programme_or_404(programme_id)
+    return _download(event_exports.as_csv(event_exports.registrations_table(programme, _)), "text/csv",
+                     f"registrations-programme-{programme.id}.csv")
+
+
+@bp.route("/programmes/<int:programme_id>/registrations.xlsx")
+@coordinator_required
+def programme_registrations_xlsx(programme_id: int):
+    programme = _programme_or_404(programme_id)
+    return _download(event_exports.as_xlsx(event_exports.registrations_table(programme, _), _("Registrations")),
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     f"registrations-programme-{programme.id}.xlsx")
