@@ -4,7 +4,7 @@ one message to all registrants. A coordinator acts on a company's behalf from th
 (``web/coordinator/events.py``) with the same forms and domain calls."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -21,7 +21,7 @@ from scheduler_app.models_base import utc_now
 from scheduler_app.web.access import company_contact_required, get_owned_or_404
 from scheduler_app.web.actions import commit_or_flash, commit_or_show
 from scheduler_app.web.company import bp
-from scheduler_app.web.events import KIND_LABELS, event_path, free_places_text, site
+from scheduler_app.web.events import KIND_LABELS, XLSX, download, event_path, free_places_text, site
 from scheduler_app.web.forms import BoundedIntegerField
 
 GRADES = range(ev.LOWEST_GRADE, ev.HIGHEST_GRADE + 1)
@@ -246,15 +246,11 @@ def event_attendance(event_id: int):
                            back_url=url_for("company.event", event_id=event.id))
 
 
-def _download(data: bytes, mimetype: str, filename: str) -> Response:
-    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
 @bp.route("/events/<int:event_id>/attendance.csv")
 @company_contact_required
 def event_attendance_csv(event_id: int):
     event = _event_or_404(event_id)
-    return _download(event_exports.as_csv(event_exports.attendance_table(event, _)), "text/csv",
+    return download(event_exports.as_csv(event_exports.attendance_table(event, _)), "text/csv",
                      f"attendance-{event.starts_at:%Y-%m-%d}-{event.id}.csv")
 
 
@@ -262,8 +258,8 @@ def event_attendance_csv(event_id: int):
 @company_contact_required
 def event_attendance_xlsx(event_id: int):
     event = _event_or_404(event_id)
-    return _download(event_exports.as_xlsx(event_exports.attendance_table(event, _), _("Attendance")),
-                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return download(event_exports.as_xlsx(event_exports.attendance_table(event, _), _("Attendance")),
+                     XLSX,
                      f"attendance-{event.starts_at:%Y-%m-%d}-{event.id}.xlsx")
 
 

@@ -4,7 +4,7 @@ with charts (fill rate, registrations per school, waitlist, attendance) and a CS
 its registrations. Ids outside the coordinator's scope answer 404."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,7 +16,7 @@ from scheduler_app.models_base import utc_now
 from scheduler_app.web.access import coordinator_required
 from scheduler_app.web.actions import commit_or_flash
 from scheduler_app.web.coordinator import bp
-from scheduler_app.web.events import KIND_LABELS, event_path
+from scheduler_app.web.events import KIND_LABELS, XLSX, download, event_path
 from scheduler_app.web.inputs import parse_id
 
 
@@ -93,15 +93,11 @@ def programme_event_charts(programme_id: int):
                            attendance_max=most(attendance))
 
 
-def _download(data: bytes, mimetype: str, filename: str) -> Response:
-    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
 @bp.route("/programmes/<int:programme_id>/registrations.csv")
 @coordinator_required
 def programme_registrations_csv(programme_id: int):
     programme = _programme_or_404(programme_id)
-    return _download(event_exports.as_csv(event_exports.registrations_table(programme, _)), "text/csv",
+    return download(event_exports.as_csv(event_exports.registrations_table(programme, _)), "text/csv",
                      f"registrations-programme-{programme.id}.csv")
 
 
@@ -109,6 +105,6 @@ def programme_registrations_csv(programme_id: int):
 @coordinator_required
 def programme_registrations_xlsx(programme_id: int):
     programme = _programme_or_404(programme_id)
-    return _download(event_exports.as_xlsx(event_exports.registrations_table(programme, _), _("Registrations")),
-                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return download(event_exports.as_xlsx(event_exports.registrations_table(programme, _), _("Registrations")),
+                     XLSX,
                      f"registrations-programme-{programme.id}.xlsx")
