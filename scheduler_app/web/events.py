@@ -22,10 +22,10 @@ from wtforms.validators import InputRequired, Length, Optional
 from scheduler_app.domain import employer_events as ev
 from scheduler_app.domain.dashboards import wall_clock
 from scheduler_app.extensions import db, limiter
-from scheduler_app.models import EmployerEvent, EmployerEventKind, Organisation, OrganisationKind, Programme
+from scheduler_app.models import EmployerEvent, EmployerEventKind, FeedKind, Organisation, OrganisationKind, Programme
 from scheduler_app.models_base import utc_now
 from scheduler_app.web.actions import commit_or_flash, commit_or_show
-from scheduler_app.web.feeds import token_key
+from scheduler_app.web.feeds import links_for, renew_and_return, token_key
 from scheduler_app.web.forms import BoundedIntegerField
 
 bp = Blueprint("events", __name__)
@@ -233,14 +233,22 @@ def _registration_or_404(token: str):
 
 def render_registration(token: str, registration, form: PlacesForm | None = None):
     form = form or PlacesForm(formdata=None, places=registration.places)
+    calendar = links_for(FeedKind.registrant, registration.id, registration.event.title)
     return render_template("events/registration.html", registration=registration, event=registration.event, token=token,
-                           form=form, kind_labels=KIND_LABELS, rule=_(ev.WAITLIST_RULE),
+                           form=form, calendar=calendar, kind_labels=KIND_LABELS, rule=_(ev.WAITLIST_RULE),
                            event_url=event_path(registration.event)), 422 if form.errors else 200
 
 
 @bp.route("/registration/<token>")
 def registration(token: str):
     return render_registration(token, _registration_or_404(token))
+
+
+@bp.route("/registration/<token>/calendar/renew", methods=["POST"])
+def renew_calendar(token: str):
+    registration = _registration_or_404(token)
+    return renew_and_return(FeedKind.registrant, registration.id,
+                            url_for("events.registration", token=token, _anchor="calendar-heading"))
 
 
 @bp.route("/registration/<token>/places", methods=["POST"])

@@ -89,7 +89,7 @@ ACTIONS = {
     "coordinator.withdraw_delegate_links", "coordinator.remove_candidate", "coordinator.send_poll", "coordinator.fix_date",
     "coordinator.remind", "coordinator.record_attendance", "coordinator.plan_next", "delegate.renew_calendar",
     "company.publish_event", "company.unpublish_event", "company.cancel_event", "company.record_attendance",
-    "events.cancel_registration", "coordinator.unpublish_event", "coordinator.gather_event", "school.register_class_for_event",
+    "events.cancel_registration", "events.renew_calendar", "coordinator.unpublish_event", "coordinator.gather_event", "school.register_class_for_event",
 }
 ROLES_WITHOUT_ACCOUNT = ("anonymous", "student")
 # actions without an id that a role without an account may take (never sent as that role)
@@ -110,7 +110,8 @@ URL_VALUES = {
     "events.event": {"slug": ["infoabend", "\x00", "s" * 500]},
     **{f"events.{name}": {"token": ["{registration_token}", "", "x" * 5000, "\x00abc", "%00"]}
        for name in ("registration", "change_places")},
-    "events.cancel_registration": {"token": ["", "x" * 5000, "\x00abc", "%00"]},  # never the world's link: it would act
+    **{f"events.{name}": {"token": ["", "x" * 5000, "\x00abc", "%00"]}  # never the world's link: it would act
+       for name in ("cancel_registration", "renew_calendar")},
 }
 SKIPPED = {"static"}
 

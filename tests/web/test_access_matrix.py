@@ -178,6 +178,7 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "events.programme": {"anonymous": 200, "coordinator": 200, "other_coordinator": 200, "school": 200, "company": 200},
     "events.registration": {"anonymous": 200, "coordinator": 200, "other_coordinator": 200, "school": 200, "company": 200},
     "events.change_places": {"anonymous": 422, "coordinator": 422, "other_coordinator": 422, "school": 422, "company": 422},
+    "events.renew_calendar": {"anonymous": 302, "coordinator": 302, "other_coordinator": 302, "school": 302, "company": 302},
     "events.cancel_registration": {"anonymous": 404, "coordinator": 404, "other_coordinator": 404, "school": 404, "company": 404},
     # employer events, company contact (web/company/events.py): event 1 and registration 1 are another company's → 404
     "company.events": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 403, "company": 200},
@@ -217,6 +218,7 @@ URL_VALUES: dict[str, dict[str, str | int]] = {
     "events.event": {"slug": "infoabend"},
     "events.registration": {"token": "{registration_token}"},
     "events.change_places": {"token": "{registration_token}"},
+    "events.renew_calendar": {"token": "{registration_token}"},
     "events.cancel_registration": {"token": "x" * 43},  # never the world's link: the first role would cancel it
     "coordinator.unpublish_event": {"event_id": 2},
 }
