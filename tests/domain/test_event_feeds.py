@@ -52,7 +52,7 @@ def test_every_audience_sees_the_published_event_and_nobody_the_draft_or_a_name(
         assert "Frau Lehmann" not in text and "lehmann@example.org" not in text, kind
         if kind is not FeedKind.company:
             assert "Geheimer Entwurf" not in text, kind
-    assert "3 von 5 Plätzen bestätigt, 0 wartend" in _text(FeedKind.company, w["company"].id)  # the owner's language
+    assert "3 von 5 Plätzen bestätigt\\, 0 wartend" in _text(FeedKind.company, w["company"].id)  # the owner's language
 
 
 def test_a_new_time_raises_the_sequence_and_a_cancellation_shows_as_cancelled(db_session):
