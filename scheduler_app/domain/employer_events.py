@@ -208,7 +208,7 @@ def confirmed(event: EmployerEvent) -> list[EventRegistration]:
 
 
 def _text(value: str | None, field: str, limit: int, required_message: str | None = None) -> str | None:
-    value = " ".join((value or "").split()) if field not in ("description", "comment", "message") else (value or "").strip()
+    value = " ".join((value or "").split()) if field not in ("description", "comment", "message", "text") else (value or "").strip()
     if not value:
         if required_message:
             raise DomainError(required_message, field=field)
@@ -629,3 +629,16 @@ def programme_figures(programme: Programme, now: datetime) -> ProgrammeFigures:
         waitlist=[(event.title, waiting_places(event)) for event in events],
         attendance=attendance,
     )
+
+
+PRIVACY_NOTICE_MAX_LENGTH = 20_000
+
+
+def set_privacy_notice(actor, agency: Organisation, text: str | None, now: datetime) -> None:
+    """The agency's privacy notice, linked from the registration forms of its events (empty: the default text)."""
+    if agency.id not in scope.agency_ids(actor):
+        raise NotAllowed(N_("You may not change this event."))
+    agency.privacy_notice = _text(text, "text", PRIVACY_NOTICE_MAX_LENGTH)
+    agency.updated_at = now
+    db.session.flush()
+    audit.record(actor, "agency.privacy_notice", agency, now)

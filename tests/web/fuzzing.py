@@ -77,6 +77,9 @@ POISON: dict[str, dict[str, str | None]] = {
     "company.event_capacity": {"capacity": "0"},
     "company.duplicate_event": {"starts_at": "not a date"},
     "company.message_registrants": {"subject": LONG},
+    "coordinator.new_company_event": {"capacity": "0"},
+    "coordinator.edit_company_event": {"capacity": "0"},
+    "coordinator.privacy_notice": {"text": "p" * 20_001},
 }
 # POST routes that act without form data: sent only ids nobody may act on, or (without an id) only
 # as roles that may not act.
@@ -90,6 +93,7 @@ ACTIONS = {
     "coordinator.remind", "coordinator.record_attendance", "coordinator.plan_next", "delegate.renew_calendar",
     "company.publish_event", "company.unpublish_event", "company.cancel_event", "company.record_attendance",
     "events.cancel_registration", "events.renew_calendar", "coordinator.unpublish_event", "coordinator.gather_event", "school.register_class_for_event",
+    "coordinator.publish_company_event", "coordinator.cancel_company_event",
 }
 ROLES_WITHOUT_ACCOUNT = ("anonymous", "student")
 # actions without an id that a role without an account may take (never sent as that role)

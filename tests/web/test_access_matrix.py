@@ -189,8 +189,13 @@ EXPECTED: dict[str, dict[str, int | str]] = {
                     "event_attendance_xlsx", "check_in", "record_attendance")},
     # employer events, coordinator (web/coordinator/events.py): events of companies the agency works with;
     # event 2 is a spare one to unpublish; gathering without a programme is a bad request (400)
+    "coordinator.new_company_event": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
     "coordinator.employer_events": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 200, "school": 403, "company": 403},
     "coordinator.unpublish_event": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.edit_company_event": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.publish_company_event": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.cancel_company_event": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.privacy_notice": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 200, "school": 403, "company": 403},
     "coordinator.gather_event": {"anonymous": LOGIN, "coordinator": 400, "other_coordinator": 404, "school": 403, "company": 403},
     **{f"coordinator.{name}": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403}
        for name in ("programme_event_charts", "programme_registrations_csv", "programme_registrations_xlsx")},
@@ -221,6 +226,8 @@ URL_VALUES: dict[str, dict[str, str | int]] = {
     "events.renew_calendar": {"token": "{registration_token}"},
     "events.cancel_registration": {"token": "x" * 43},  # never the world's link: the first role would cancel it
     "coordinator.unpublish_event": {"event_id": 2},
+    "coordinator.cancel_company_event": {"event_id": 3},
+    "coordinator.new_company_event": {"company_id": "{other_company}"},
 }
 
 SKIPPED = {"static"}
@@ -246,6 +253,7 @@ def world(app):
         registration = employer_events.register(event, name="R", email="r@example.org", places=1, now=utc_now(),
                                                 site=employer_events.Site("http://localhost", "testing-secret")).registration
         make_employer_event(company=other_company, published_at=utc_now())  # event 2: the one to unpublish
+        make_employer_event(company=other_company, published_at=utc_now())  # event 3: the one to cancel
         other_coordinator = make_coordinator(email="andere@agentur.example")
         school_contact = make_school_contact()
         company_contact = make_company_contact()
@@ -258,7 +266,8 @@ def world(app):
         return {"feed_token": feeds.feed_token(feed, "testing-secret"), "users": {"coordinator": coordinator.id, "other_coordinator": other_coordinator.id,
                           "school": school_contact.id, "company": company_contact.id},
                 "token": token, "delegate_token": delegate_token, "own_class": own_class.id,
-                "registration_token": employer_events.registration_token(registration, "testing-secret")}
+                "registration_token": employer_events.registration_token(registration, "testing-secret"),
+                "other_company": other_company.id}
 
 
 def _alliance_with_meetings(coordinator, company) -> str:

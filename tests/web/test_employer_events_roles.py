@@ -40,7 +40,7 @@ def _world(app):
         ev.register(event, name="Schule B", email="b@schule.example", places=2, now=utc_now(), site=SITE,
                     organisation_name="IGS Melle")
         db.session.commit()
-        return {"event": event.id, "programme": programme.id}
+        return {"event": event.id, "programme": programme.id, "agency": agency.id}
 
 
 def test_a_coordinator_sees_only_the_events_of_companies_the_agency_works_with(app, client, auth):
@@ -78,3 +78,27 @@ def test_a_teacher_registers_a_class_with_its_headcount(app, client, auth):
         assert registration.places == 1 and registration.status is RegistrationStatus.confirmed
     assert "9b" in client.get("/school/events/").text
     assert client.post(f"/school/events/{world['event']}/register", data={"class": "999"}).status_code == 404
+
+
+def test_a_coordinator_creates_and_publishes_an_event_on_a_companys_behalf_and_edits_the_privacy_notice(app, client, auth):
+    world = _world(app)
+    with app.app_context():
+        company_id = db.session.get(EmployerEvent, world["event"]).company_id
+        stranger_id = db.session.scalars(select(EmployerEvent).where(EmployerEvent.title == "Infoabend Fremd")).one().company_id
+    auth.login("koordination@example.org")
+    assert client.get(f"/coordinator/companies/{stranger_id}/events/new").status_code == 404
+    form = {"kind": "workshop", "title": "Workshop im Auftrag", "address": "Hafenstraße 1", "min_grade": "0", "max_grade": "0",
+            "starts_at": SOON.strftime("%Y-%m-%dT%H:%M"), "ends_at": (SOON + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "capacity": "12", "max_places_per_registration": "10"}
+    assert client.post(f"/coordinator/companies/{company_id}/events/new", data=form).status_code == 302
+    with app.app_context():
+        event = db.session.scalars(select(EmployerEvent).where(EmployerEvent.title == "Workshop im Auftrag")).one()
+        assert event.company_id == company_id and event.published_at is None
+        event_id = event.id
+    assert client.post(f"/coordinator/events/{event_id}/publish").status_code == 302
+    assert client.get(f"/events/{event_id}").status_code == 200
+
+    assert client.get("/coordinator/privacy-notice").status_code == 200
+    assert client.post("/coordinator/privacy-notice", data={"agency": str(world["agency"]),
+                                                            "text": "Verantwortlich ist das Jobcenter."}).status_code == 302
+    assert "Verantwortlich ist das Jobcenter." in client.get(f"/events/{event_id}/privacy").text
