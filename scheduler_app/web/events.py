@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import Email, InputRequired, Length, Optional
 
 from scheduler_app.domain import employer_events as ev
 from scheduler_app.domain.dashboards import wall_clock
@@ -68,6 +68,7 @@ class RegistrationForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[InputRequired(_l("Please enter your name.")),
                                                    Length(max=ev.NAME_MAX_LENGTH)])
     email = EmailField(_l("E-mail address"), validators=[InputRequired(_l("Please enter an e-mail address.")),
+                                                        Email(_l("Please enter a valid e-mail address.")),
                                                         Length(max=ev.EMAIL_MAX_LENGTH)],
                        description=_l("Your confirmation and your personal link are sent here."))
     places = BoundedIntegerField(_l("Number of places"), [InputRequired(_l("Please enter a number."))], minimum=1,

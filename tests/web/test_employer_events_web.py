@@ -116,6 +116,7 @@ def test_bad_registrations_answer_with_a_message_next_to_the_field(app, client):
         (_form(event_id, places="6"), "5 Plätze"),
         (_form(event_id, consent=""), "Bitte stimmen Sie der Verarbeitung Ihrer Daten zu."),
         (_form(event_id, email=""), "Bitte geben Sie eine E-Mail-Adresse ein."),
+        (_form(event_id, email="lehmann(at)schule"), "Bitte geben Sie eine gültige E-Mail-Adresse ein."),
     ):
         response = client.post(f"/events/{event_id}/register", data=data)
         assert response.status_code == 422, data
