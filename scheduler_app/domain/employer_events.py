@@ -42,7 +42,7 @@ from scheduler_app.domain import audit, scope
 from scheduler_app.domain.dashboards import wall_clock
 from scheduler_app.domain.errors import N_, DomainError, NotAllowed
 from scheduler_app.domain.locks import lock_for_update, unique_violation_as
-from scheduler_app.domain.mail import queue_mail
+from scheduler_app.domain.mail import Attachment, queue_mail
 from scheduler_app.domain.seats import release_event_places, take_event_places
 from scheduler_app.domain.tokens import MAX_TOKEN_LENGTH, hash_token
 from scheduler_app.extensions import db
@@ -400,10 +400,29 @@ def _active(event: EmployerEvent) -> list[EventRegistration]:
     return [r for r in event.registrations if r.status is not RegistrationStatus.cancelled]
 
 
+WITH_CALENDAR_FILE = ("event_registration", "event_promoted", "event_changed", "event_cancelled")
+
+
+def calendar_attachment(event: EmployerEvent, site: Site, now: datetime) -> Attachment:
+    """The event as an iCalendar entry (``METHOD:PUBLISH``) with the UID, sequence and state the feeds show."""
+    from flask_babel import force_locale
+
+    from scheduler_app.domain.calendar import build_calendar, uid_domain
+    from scheduler_app.domain.feeds import FeedContext, employer_event_entry
+    from scheduler_app.domain.meetings import MAIL_CALENDAR_TYPE
+
+    base_url = site.base_url.rstrip("/")
+    with force_locale("de"):
+        entry = employer_event_entry(event, FeedContext(now=now, base_url=base_url, uid_domain=uid_domain(base_url)))
+    body = build_calendar([entry], name=event.title, method="PUBLISH").decode("utf-8")
+    return Attachment(f"employer-event-{event.id}.ics", MAIL_CALENDAR_TYPE, body)
+
+
 def _mail(registration: EventRegistration, template: str, site: Site, now: datetime, **extra) -> None:
     event = registration.event
+    attachments = [calendar_attachment(event, site, now)] if template in WITH_CALENDAR_FILE else []
     queue_mail(registration.email, template, dict(registration=registration, event=event, link=site.registration_url(registration),
-                                                  event_url=site.event_url(event), **extra), now)
+                                                  event_url=site.event_url(event), **extra), now, attachments=attachments)
 
 
 def normalise_email(email: str | None) -> str:

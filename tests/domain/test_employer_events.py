@@ -115,6 +115,7 @@ def test_cancelling_keeps_the_event_visible_mails_everyone_and_closes_registrati
     ev.cancel_event(contact, event, NOW, SITE)
     assert ev.is_public(event) and ev.state_of(event, NOW) == "cancelled"
     assert sorted(m.recipient for m in mails("event_cancelled")) == ["a@example.org", "b@example.org"]
+    assert "STATUS:CANCELLED" in mails("event_cancelled")[0].attachments[0]["text"]
     with pytest.raises(DomainError, match="cancelled"):
         reg(event, "c@example.org")
 
@@ -156,6 +157,8 @@ def test_a_group_that_fits_is_confirmed_and_gets_a_personal_link(db_session):
     token = ev.registration_token(registration, SITE.key)
     assert len(token) >= 43 and token in mail.body and registration.token_hash != token
     assert ev.open_registration(token).id == registration.id
+    calendar_file = mail.attachments[0]["text"]  # the same UID as in the calendar feeds
+    assert f"UID:employer-event-{event.id}@bo.example.org" in calendar_file and "METHOD:PUBLISH" in calendar_file
 
 
 def test_a_group_that_does_not_fit_waits_whole_never_half_confirmed(db_session):
