@@ -420,6 +420,9 @@ def calendar_attachment(event: EmployerEvent, site: Site, now: datetime) -> Atta
 
 def _mail(registration: EventRegistration, template: str, site: Site, now: datetime, **extra) -> None:
     event = registration.event
+    if registration.token_hash is None:  # made before links existed (migrated, demo): the link works from this mail on
+        _set_token_hash(registration, site.key)
+        db.session.flush()
     attachments = [calendar_attachment(event, site, now)] if template in WITH_CALENDAR_FILE else []
     queue_mail(registration.email, template, dict(registration=registration, event=event, link=site.registration_url(registration),
                                                   event_url=site.event_url(event), **extra), now, attachments=attachments)

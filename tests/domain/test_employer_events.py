@@ -260,3 +260,13 @@ def test_raising_places_only_when_free(db_session):
     assert event.booked == 6
     with pytest.raises(DomainError, match="more places"):
         ev.change_places(registration, 5, NOW, SITE)
+
+
+def test_a_registration_without_a_link_gets_a_working_one_with_its_next_mail(db_session):
+    event = published()
+    registration = reg(event, "a@example.org")
+    registration.token_hash = None  # as migrated registrations and the demo's have none
+    db.session.flush()
+    ev.register(event, name="A", email="a@example.org", places=1, now=NOW, site=SITE)
+    token = ev.registration_token(registration, SITE.key)
+    assert token in mails("event_link_again")[0].body and ev.open_registration(token).id == registration.id
