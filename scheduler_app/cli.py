@@ -237,6 +237,75 @@ def decide_meeting(meeting_id: int, as_json: bool) -> None:
         raise click.exceptions.Exit(1)
 
 
+events_group = AppGroup("events", help="Employer events: list them, show their registrations.")
+
+
+@events_group.command("list")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a JSON list of {id, title, company, starts_at, capacity, confirmed, waiting, state, url}.")
+def list_events(as_json: bool) -> None:
+    """One line per employer event: id, title, company, start, capacity, confirmed places, waiting
+    places, state (draft, published, past, cancelled) and the public URL (from PUBLIC_BASE_URL)."""
+    import json
+
+    from flask import current_app
+
+    from scheduler_app.domain import employer_events
+
+    now, base_url = utc_now(), current_app.config["PUBLIC_BASE_URL"]
+    rows = [employer_events.summary(event, now, base_url) for event in employer_events.all_events()]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("No employer events.")
+    for row in rows:
+        click.echo(f"{row['id']:>4}  {row['title']}  {row['company']}  {row['starts_at']}  capacity {row['capacity']}  "
+                   f"confirmed {row['confirmed']}  waiting {row['waiting']}  {row['state']}  {row['url']}")
+
+
+@events_group.command("show")
+@click.argument("event_id", metavar="ID", type=int)
+@click.option("--json", "as_json", is_flag=True,
+              help="Print {event: {...as in list}, confirmed: [{id, name, organisation, places, attended}], "
+                   "waitlist: [{position, id, name, organisation, places}]}.")
+def show_event(event_id: int, as_json: bool) -> None:
+    """The registrations of ID: the confirmed ones with their places, then the waitlist in order."""
+    import json
+
+    from flask import current_app
+
+    from scheduler_app.domain import employer_events
+    from scheduler_app.models import EmployerEvent
+
+    event = db.session.get(EmployerEvent, event_id)
+    if event is None:
+        raise click.ClickException(f"No employer event with id {event_id}.")
+
+    def organisation(registration) -> str | None:
+        return registration.organisation_name or (registration.organisation.name if registration.organisation else None)
+
+    data = {
+        "event": employer_events.summary(event, utc_now(), current_app.config["PUBLIC_BASE_URL"]),
+        "confirmed": [{"id": r.id, "name": r.name, "organisation": organisation(r), "places": r.places, "attended": r.attended}
+                      for r in sorted(employer_events.confirmed(event), key=lambda r: r.id)],
+        "waitlist": [{"position": r.waitlist_position, "id": r.id, "name": r.name, "organisation": organisation(r),
+                      "places": r.places} for r in employer_events.waitlist(event)],
+    }
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    summary = data["event"]
+    click.echo(f"{summary['id']}  {summary['title']}  {summary['company']}  {summary['starts_at']}  {summary['state']}  "
+               f"{summary['url']}")
+    click.echo(f"Confirmed: {summary['confirmed']} of {summary['capacity']} places")
+    for row in data["confirmed"]:
+        click.echo(f"  {row['id']:>5}  {row['places']:>3}  {row['name']}  {row['organisation'] or '-'}")
+    click.echo(f"Waitlist: {summary['waiting']} places")
+    for row in data["waitlist"]:
+        click.echo(f"  {row['position']:>3}.  {row['id']:>5}  {row['places']:>3}  {row['name']}  {row['organisation'] or '-'}")
+
+
 jobs = AppGroup("jobs", help="The background job process.")
 
 
@@ -422,6 +491,6 @@ def list_feeds(organisation_id: int | None) -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (users, i18n, careerday, meetings_group, jobs, demo_group, feeds_group):
+    for group in (users, i18n, careerday, meetings_group, events_group, jobs, demo_group, feeds_group):
         app.cli.add_command(group)
     app.cli.add_command(start)

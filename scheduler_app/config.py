@@ -60,6 +60,7 @@ class Config:
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     WISHES_SIGN_IN_RATE_LIMIT = "20 per minute"  # students sign in with class code + personal code
+    EVENT_REGISTRATION_RATE_LIMIT = "10 per minute;60 per hour"  # public registration forms, per client address
     HSTS = False
     # Argon2id cost for new password hashes: argon2-cffi's defaults (RFC 9106's low-memory profile,
     # 3 passes over 64 MiB with 4 lanes), above OWASP's minimum of 2 passes over 19 MiB.

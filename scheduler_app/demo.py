@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from scheduler_app.domain import audit
@@ -18,7 +19,7 @@ from scheduler_app.domain.accounts import hash_password
 from scheduler_app.domain.career_days import local_time
 from scheduler_app.domain.classes import CLASS_CODE_LENGTH, CODE_ALPHABET, PERSONAL_CODE_LENGTH
 from scheduler_app.domain.errors import DomainError
-from scheduler_app.domain.event_mails import mail_registration
+from scheduler_app.domain.employer_events import mail_registrant, site_of
 from scheduler_app.domain.invitations import invite
 from scheduler_app.domain.meetings import send_poll_to
 from scheduler_app.extensions import db
@@ -233,7 +234,8 @@ class _DemoBuilder:
                               description="Berufsorientierungstage für die Klassen 8 bis 10 im Landkreis Osnabrück.")
         db.session.add(programme)
         career_day = self.career_day(programme, schools, companies, teacher)
-        self.employer_event(programme, companies[1], schools)
+        self.employer_events(jobcenter, companies, schools)
+        self.registration_mails()
         self.alliance(wirtschaftsfoerderung, jobcenter, companies)
 
         self.stamp()
@@ -352,38 +354,105 @@ class _DemoBuilder:
             chosen.append(pick)
         return chosen
 
-    # --- an employer event with a waitlist -----------------------------------------------------------
+    # --- employer events: all four kinds, a programme gathering several --------------------------------
 
-    def employer_event(self, programme: Programme, company: Organisation, schools) -> None:
-        venue = Venue(agency_id=programme.agency.id, name="Melle Antriebstechnik, Schulungszentrum", street="Gewerbering 12", postcode="49324", city="Melle")
-        starts = self.at(30, time(18, 0))
+    def employer_events(self, jobcenter: Organisation, companies, schools) -> None:
+        """Eight events of the district's companies: one with only 2 places left, one full with a waitlist
+        that includes a group, one in the past with attendance recorded, a draft and a cancelled one; the
+        programme "Woche der kommunalen Jobcenter" gathers the published ones of the coming weeks."""
+        week = Programme(name=f"Woche der kommunalen Jobcenter {self.at(21, time()).year}", agency=jobcenter,
+                         description="Betriebe im Landkreis Osnabrück öffnen ihre Türen: Infoabende, Betriebsbesichtigungen "
+                                     "und Workshops für Schülerinnen und Schüler, Eltern und Arbeitsuchende.")
+        db.session.add(week)
+        published = self.now - timedelta(days=7)
+        venue = Venue(agency_id=jobcenter.id, name="Melle Antriebstechnik, Schulungszentrum", street="Gewerbering 12",
+                      postcode="49324", city="Melle")
+        full = self.employer_event(
+            companies[1], EmployerEventKind.info_session, "Infoabend: Ausbildung und duales Studium", 22, time(18, 0), 24,
+            "Auszubildende berichten, Rundgang durch die Ausbildungswerkstatt, Fragen an die Personalabteilung. "
+            "Eltern sind willkommen.", "Kaufmännische Berufe", None, programme=week, published_at=published, venue=venue)
+        self.fill(full, full.capacity, schools)
+        self.registration(full, 6, RegistrationStatus.waitlisted, 1, schools, organisation=schools[2])  # a group
+        self.registration(full, 1, RegistrationStatus.waitlisted, 2, schools)
+        self.registration(full, 2, RegistrationStatus.waitlisted, 3, schools)
+        almost = self.employer_event(
+            companies[0], EmployerEventKind.open_day, "Tag der offenen Tür in der Werkstatt", 23, time(14, 0), 30,
+            "Probieren Sie Diagnosegeräte aus, sprechen Sie mit unseren Azubis.", "Metall und Technik",
+            "Hasestraße 40, 49565 Bramsche", programme=week, published_at=published)
+        self.fill(almost, almost.capacity - 2, schools)
+        visit = self.employer_event(
+            companies[2], EmployerEventKind.company_visit, "Betriebsbesichtigung: ein Tag im Klinikum", 24, time(9, 0), 25,
+            "Eine Klasse besucht Station, Labor und Küche; Pflegeschüler/innen führen.", "Gesundheit und Pflege",
+            "Danziger Straße 2, 49610 Quakenbrück", programme=week, published_at=published, grades=(9, 10))
+        self.registration(visit, 22, RegistrationStatus.confirmed, None, schools, organisation=schools[4])
+        visit.booked = 22
+        self.employer_event(
+            companies[3], EmployerEventKind.workshop, "Workshop: Smart Home selbst verkabeln", 25, time(15, 0), 12,
+            "Drei Stunden an echten Schaltschränken, mit Arbeitskleidung.", "IT und Elektro",
+            "Industriestraße 8, 49124 Georgsmarienhütte", programme=week, published_at=published, grades=(8, 10))
+        self.employer_event(
+            companies[4], EmployerEventKind.info_session, "Infoabend: Fachinformatik für Eltern und Jugendliche", 40,
+            time(18, 30), 40, "Was lernt man in der Ausbildung, was verdient man danach?", "IT und Elektro",
+            "Am Kasinopark 1, 49124 Georgsmarienhütte", published_at=published)
+        past = self.employer_event(
+            companies[0], EmployerEventKind.company_visit, "Werkstattbesuch Kfz-Mechatronik", -10, time(10, 0), 20,
+            "Eine Klasse erlebt einen Vormittag in der Werkstatt.", "Metall und Technik", "Hasestraße 40, 49565 Bramsche",
+            published_at=self.now - timedelta(days=40))
+        self.fill(past, 16, schools)
+        for number, registration in enumerate(past.registrations):
+            registration.attended = number % 4 != 3  # every fourth did not come
+        self.employer_event(
+            companies[6], EmployerEventKind.workshop, "Workshop: Hocker bauen", 35, time(9, 0), 10,
+            "Noch in Planung.", "Handwerk", "Möbelstraße 3, 49324 Melle")  # a draft: invisible to the public
+        cancelled = self.employer_event(
+            companies[7], EmployerEventKind.open_day, "Tag der offenen Tür im Maschinenbau", 26, time(10, 0), 50,
+            "Leider abgesagt.", "Metall und Technik", "Gewerbestraße 5, 49577 Ankum", published_at=published)
+        cancelled.cancelled_at = self.now - timedelta(days=1)
+        cancelled.calendar_sequence = 1
+
+    def employer_event(self, company: Organisation, kind: EmployerEventKind, title: str, days: int, starts: time,
+                       capacity: int, description: str, field: str, address: str | None, *, programme: Programme | None = None,
+                       published_at: datetime | None = None, venue: Venue | None = None,
+                       grades: tuple[int, int] | None = None) -> EmployerEvent:
+        starts_at = self.at(days, starts)
         event = EmployerEvent(
-            programme=programme, company=company, kind=EmployerEventKind.info_session, venue=venue,
-            title="Infoabend: Ausbildung und duales Studium 2027",
-            description="Auszubildende berichten, Rundgang durch die Ausbildungswerkstatt, Fragen an die Personalabteilung. "
-                        "Eltern sind willkommen.",
-            starts_at=starts, ends_at=starts + timedelta(hours=2), capacity=24,
-            registration_deadline=starts - timedelta(days=2), waitlist_enabled=True,
-        )
+            programme=programme, company=company, kind=kind, title=title, description=description, occupational_field=field,
+            address=address, venue=venue, starts_at=starts_at, ends_at=starts_at + timedelta(hours=2, minutes=30),
+            capacity=capacity, booked=0, registration_deadline=starts_at - timedelta(days=2), waitlist_enabled=True,
+            max_places_per_registration=30, published_at=published_at, min_grade=grades[0] if grades else None,
+            max_grade=grades[1] if grades else None)
         db.session.add(event)
-        booked = 0
-        while booked < event.capacity:
-            places = min(self.rng.randint(1, 3), event.capacity - booked)
-            self.registration(event, places, RegistrationStatus.confirmed, None, schools)
-            booked += places
-        event.booked = booked
-        for position in range(1, 4):
-            self.registration(event, self.rng.randint(1, 2), RegistrationStatus.waitlisted, position, schools)
+        return event
+
+    def registration_mails(self) -> None:
+        """Each registrant of a coming published event got the confirmation or waitlist place by mail: the
+        mails wait in the outbox for the first run of the job process."""
         self.stamp()
         db.session.flush()
-        for registration in event.registrations:  # each registrant's confirmation or waitlist place
-            mail_registration(registration, self.now, self.base_url)
+        site = site_of(current_app.config, self.base_url)
+        for event in db.session.scalars(select(EmployerEvent).where(EmployerEvent.published_at.is_not(None),
+                                                                     EmployerEvent.cancelled_at.is_(None),
+                                                                     EmployerEvent.starts_at > self.now)
+                                        .order_by(EmployerEvent.id)):
+            for registration in event.registrations:
+                mail_registrant(registration, "event_registration", site, self.now)
 
-    def registration(self, event: EmployerEvent, places: int, status: RegistrationStatus, position: int | None, schools) -> None:
+    def fill(self, event: EmployerEvent, places: int, schools) -> None:
+        """Confirmed registrations of one to three places until ``places`` are taken."""
+        booked = 0
+        while booked < places:
+            taken = min(self.rng.randint(1, 3), places - booked)
+            self.registration(event, taken, RegistrationStatus.confirmed, None, schools)
+            booked += taken
+        event.booked += booked
+
+    def registration(self, event: EmployerEvent, places: int, status: RegistrationStatus, position: int | None, schools,
+                     organisation: Organisation | None = None) -> None:
         name = self.person_name()
         email = f"anmeldung{len(event.registrations) + 1}@example.org"
         event.registrations.append(EventRegistration(name=name, email=email, places=places, status=status,
-                                                     waitlist_position=position, organisation=self.rng.choice(schools)))
+                                                     waitlist_position=position,
+                                                     organisation=organisation or self.rng.choice(schools)))
 
     # --- the alliance: members, delegates, a past meeting and an open poll --------------------------
 

@@ -23,14 +23,14 @@ import logging
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from scheduler_app.domain import retention
 from scheduler_app.domain.allocation import start_allocation
 from scheduler_app.domain.dashboards import wall_clock
 from scheduler_app.domain.errors import DomainError
-from scheduler_app.domain.event_mails import mail_registration
+from scheduler_app.domain.employer_events import mail_registrant, site_of
 from scheduler_app.domain.mail import queue_mail
 from scheduler_app.extensions import db
 from scheduler_app.jobs import ItemFailed, do_once
@@ -215,8 +215,9 @@ def _mail_result(allocation: Allocation, now: datetime, base_url: str) -> str:
 
 def _remind_registrants(event: EmployerEvent, now: datetime, base_url: str) -> str:
     registrations = [r for r in event.registrations if r.status is RegistrationStatus.confirmed and r.email]
+    site = site_of(current_app.config, base_url)
     for registration in registrations:
-        mail_registration(registration, now, base_url, template="event_reminder")
+        mail_registrant(registration, "event_reminder", site, now)
     return f"{len(registrations)} mails"
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 
 def main(settings_path: str, now: str, die: str | None) -> None:
     from scheduler_app import delivery, jobs, obligations
-    from scheduler_app.domain import event_mails
+    from scheduler_app.domain import employer_events
     from tests.live_server import app_from_settings_file
 
     if die:
@@ -30,7 +30,7 @@ def main(settings_path: str, now: str, die: str | None) -> None:
 
         if where == "mail":  # every module through which the sweeps write mails
             obligations.queue_mail = dying(obligations.queue_mail)
-            event_mails.queue_mail = dying(event_mails.queue_mail)
+            employer_events.queue_mail = dying(employer_events.queue_mail)
         else:
             delivery.SmtpConnection.send = dying(delivery.SmtpConnection.send)
     app = app_from_settings_file(settings_path)

@@ -26,9 +26,9 @@ def test_feeds_list_names_every_audience_of_the_demo_with_a_working_absolute_lin
     lines = _lines(result.output)
     assert all(len(line) == 3 for line in lines)
     kinds = {kind for kind, _owner, _url in lines}
-    assert {"programme", "school", "class", "student", "company", "coordinator", "delegate"} <= kinds
+    assert {"programme", "school", "class", "student", "company", "coordinator", "delegate", "registrant"} <= kinds
     client = app.test_client()
-    for kind in ("programme", "school", "class", "student", "company", "coordinator", "delegate"):
+    for kind in ("programme", "school", "class", "student", "company", "coordinator", "delegate", "registrant"):
         url = next(url for k, _owner, url in lines if k == kind)
         assert url.startswith("http://localhost/feeds/") and url.endswith(".ics")
         response = client.get(url.removeprefix("http://localhost"))
@@ -45,7 +45,9 @@ def test_feeds_list_prints_the_same_links_again_and_filters_by_organisation(app,
         school_id = db.session.scalar(db.select(Organisation.id).where(Organisation.kind == OrganisationKind.school)
                                       .order_by(Organisation.id))
     only_school = _lines(runner.invoke(args=["feeds", "list", "--organisation", str(school_id)]).output)
-    assert {kind for kind, _owner, _url in only_school} == {"school", "class", "student"}
+    # and the registrants of employer events who registered for the school
+    assert {"school", "class", "student"} <= {kind for kind, _owner, _url in only_school} <= {"school", "class", "student",
+                                                                                            "registrant"}
     assert set(map(tuple, only_school)) <= set(map(tuple, _lines(first)))
 
 

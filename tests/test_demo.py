@@ -18,6 +18,7 @@ from scheduler_app.models import (
     AllianceMeeting,
     CareerDay,
     EmployerEvent,
+    EmployerEventKind,
     InvitationReply,
     Offer,
     Organisation,
@@ -64,7 +65,7 @@ def test_flask_demo_load_fills_an_empty_database_with_a_plausible_district(app, 
         assert len(students) >= 8 * 20
         assert all([p.rank for p in student.preferences] == [1, 2, 3, 4, 5] for student in students)
         assert career_day.registered_students == sum(c.headcount for c in career_day.classes) <= career_day.max_students
-        assert _count(EmployerEvent) == 1 and _count(Alliance) == 1 and _count(AllianceMeeting) == 2
+        assert _count(EmployerEvent) == 8 and _count(Alliance) == 1 and _count(AllianceMeeting) == 2
 
 
 def test_flask_demo_load_refuses_a_database_that_has_organisations(app, runner):
@@ -90,11 +91,27 @@ def test_demo_respects_every_rule_of_the_model(db_session):
                 offer = preference.offer
                 assert offer.open_to_grade(school_class.grade)
                 assert any(school_class.present_in(slot.round.position) for slot in offer.slots)
-    event = db_session.scalars(sa.select(EmployerEvent)).one()
-    confirmed = [r for r in event.registrations if r.status is RegistrationStatus.confirmed]
-    waitlisted = [r for r in event.registrations if r.status is RegistrationStatus.waitlisted]
-    assert event.booked == sum(r.places for r in confirmed) == event.capacity  # full, so the waitlist matters
-    assert sorted(r.waitlist_position for r in waitlisted) == [1, 2, 3]
+    for event in db_session.scalars(sa.select(EmployerEvent)):
+        confirmed = [r for r in event.registrations if r.status is RegistrationStatus.confirmed]
+        waitlisted = sorted((r for r in event.registrations if r.status is RegistrationStatus.waitlisted),
+                            key=lambda r: r.waitlist_position)
+        assert event.booked == sum(r.places for r in confirmed) <= event.capacity
+        assert [r.waitlist_position for r in waitlisted] == list(range(1, len(waitlisted) + 1))
+        assert all(r.places > event.capacity - event.booked for r in waitlisted)  # the rule holds: nobody could move up
+
+
+def test_demo_employer_events_show_every_case_the_issue_names(db_session):
+    load_demo(NOW)
+    events = db_session.scalars(sa.select(EmployerEvent)).all()
+    assert {event.kind for event in events} == set(EmployerEventKind)
+    assert any(event.capacity - event.booked == 2 for event in events if event.published_at and not event.cancelled_at)
+    full = [e for e in events if e.booked == e.capacity and any(r.status is RegistrationStatus.waitlisted for r in e.registrations)]
+    assert full and any(r.places > 1 for r in full[0].registrations if r.status is RegistrationStatus.waitlisted)
+    past = [e for e in events if e.ends_at < NOW]
+    assert past and any(r.attended for r in past[0].registrations) and any(r.attended is False for r in past[0].registrations)
+    week = db_session.scalars(sa.select(Programme).where(Programme.name.startswith("Woche der kommunalen Jobcenter"))).one()
+    assert len(week.employer_events) >= 3 and all(e.published_at for e in week.employer_events)
+    assert any(e.published_at is None for e in events) and any(e.cancelled_at for e in events)
 
 def test_the_demo_alliance_has_a_held_meeting_with_minutes_and_an_open_poll_the_rule_can_decide(db_session):
     load_demo(NOW)
@@ -117,8 +134,8 @@ def test_demo_dates_lie_in_the_future_of_now(db_session):
     career_day = db_session.scalars(sa.select(CareerDay)).one()
     assert NOW < career_day.booking_deadline < career_day.registration_deadline < career_day.wishes_deadline
     assert career_day.wishes_deadline.date() < career_day.date
-    event = db_session.scalars(sa.select(EmployerEvent)).one()
-    assert NOW < event.registration_deadline < event.starts_at
+    for event in db_session.scalars(sa.select(EmployerEvent).where(EmployerEvent.starts_at > NOW)):
+        assert NOW < event.registration_deadline < event.starts_at
     polling = db_session.scalars(sa.select(AllianceMeeting).where(AllianceMeeting.chosen_candidate_id.is_(None))).one()
     assert NOW < polling.poll_deadline < min(candidate.starts_at for candidate in polling.candidates)
 

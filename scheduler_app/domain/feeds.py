@@ -43,7 +43,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from scheduler_app.domain import publication
 from scheduler_app.domain.calendar import CalendarEntry, build_calendar, in_feed_window, uid
 from scheduler_app.domain.locks import insert_unless_present
+from scheduler_app.domain.employer_events import public_path
 from scheduler_app.domain.mail import locale_of
+from scheduler_app.domain.scope import in_scope_clause
 from scheduler_app.domain.meetings import calendar_entry as meeting_calendar_entry
 from scheduler_app.domain.tokens import MAX_TOKEN_LENGTH, hash_token
 from scheduler_app.extensions import db
@@ -55,6 +57,8 @@ from scheduler_app.models import (
     Assignment,
     CalendarFeed,
     CareerDay,
+    EmployerEvent,
+    EventRegistration,
     FeedKind,
     InvitationReply,
     Membership,
@@ -62,6 +66,7 @@ from scheduler_app.models import (
     Organisation,
     OrganisationKind,
     Programme,
+    RegistrationStatus,
     Role,
     SchoolClass,
     Slot,
@@ -339,6 +344,40 @@ def company_slot_entries(offer: Offer, ctx: FeedContext, assigned: Counter | Non
     return entries
 
 
+def employer_event_entry(event: EmployerEvent, ctx: FeedContext, description: str | None = None,
+                         url: str | None = None) -> CalendarEntry:
+    """An employer event (every feed that shows one): its time and place, cancelled once cancelled."""
+    stamps = [event.updated_at, event.published_at, event.cancelled_at, event.company.updated_at]
+    if event.venue is not None:
+        stamps.append(event.venue.updated_at)
+    if event.room is not None:
+        stamps.append(event.room.updated_at)
+    return CalendarEntry(
+        uid=uid("employer-event", event.id, domain=ctx.uid_domain),
+        summary=_("%(title)s (%(company)s)", title=event.title, company=event.company.name),
+        starts_at=event.starts_at, ends_at=event.ends_at, last_modified=_latest(*stamps), sequence=event.calendar_sequence,
+        location=event.location, description=description or event.description,
+        url=url or ctx.base_url + public_path(event), cancelled=event.is_cancelled,
+    )
+
+
+def _registration_counts(event: EmployerEvent) -> str:
+    waiting = sum(r.places for r in event.registrations if r.status is RegistrationStatus.waitlisted)
+    return _("%(n)d of %(total)d places confirmed, %(waiting)d waiting", n=event.booked, total=event.capacity, waiting=waiting)
+
+
+def _events(*where) -> list[EmployerEvent]:
+    """Employer events matching ``where``, with what their entries show loaded."""
+    return list(db.session.scalars(
+        select(EmployerEvent).where(*where).order_by(EmployerEvent.id)
+        .options(joinedload(EmployerEvent.company), joinedload(EmployerEvent.venue), joinedload(EmployerEvent.room))
+    ))
+
+
+def _published_events(*where) -> list[EmployerEvent]:
+    return _events(EmployerEvent.published_at.is_not(None), *where)
+
+
 # ---------------------------------------------------------------------------------------------
 # the feeds
 
@@ -376,6 +415,7 @@ def _each(items, build: Callable, ctx: FeedContext) -> list[CalendarEntry]:
 def _programme_content(feed: CalendarFeed, ctx: FeedContext) -> tuple[str, str, list[CalendarEntry]]:
     programme = db.session.get(Programme, feed.programme_id)
     entries = _each(_programme_days([programme.id]), career_day_entry, ctx)
+    entries += _each(_published_events(EmployerEvent.programme_id == programme.id), employer_event_entry, ctx)
     return programme.name, _("Career days and events of %(programme)s", programme=programme.name), entries
 
 
@@ -386,7 +426,11 @@ def _school_content(feed, ctx):
         .options(joinedload(SchoolClass.career_day).selectinload(CareerDay.rounds),
                  joinedload(SchoolClass.career_day).joinedload(CareerDay.venue))
     )
-    return school.name, _("Career days of %(school)s's classes", school=school.name), _each(classes, class_day_entry, ctx)
+    entries = _each(classes, class_day_entry, ctx)
+    registered = select(EventRegistration.event_id).where(EventRegistration.organisation_id == school.id,
+                                                          EventRegistration.status != RegistrationStatus.cancelled)
+    entries += _each(_published_events(EmployerEvent.id.in_(registered)), employer_event_entry, ctx)
+    return school.name, _("Career days of %(school)s's classes", school=school.name), entries
 
 
 def _class_content(feed, ctx):
@@ -410,6 +454,8 @@ def _company_content(feed, ctx):
     ))
     assigned = _assigned_counts([slot.id for offer in offers for slot in offer.slots])
     entries = _each(offers, lambda offer, ctx: company_slot_entries(offer, ctx, assigned), ctx)
+    entries += _each(_events(EmployerEvent.company_id == company.id), lambda event, ctx: employer_event_entry(
+        event, ctx, description=_registration_counts(event), url=f"{ctx.base_url}/company/events/{event.id}"), ctx)
     return company.name, _("Career days and events of %(company)s", company=company.name), entries
 
 
@@ -458,7 +504,16 @@ def _coordinator_content(feed, ctx):
     if agencies:
         entries += _each(_fixed_meetings(Alliance.coordinating_agency_id.in_(agencies)), lambda meeting, ctx: meeting_calendar_entry(
             meeting, ctx.uid_domain, url=f"{ctx.base_url}/coordinator/meetings/{meeting.id}"), ctx)
+        entries += _each(_published_events(EmployerEvent.company_id.in_(select(Organisation.id).where(in_scope_clause(user)))),
+                         lambda event, ctx: employer_event_entry(event, ctx, description=_registration_counts(event)), ctx)
     return _("Coordination"), _("Everything of your agency"), entries
+
+
+def _registrant_content(feed, ctx):
+    registration = db.session.get(EventRegistration, feed.registration_id)
+    event = registration.event
+    entries = [] if registration.status is RegistrationStatus.cancelled else _each([event], employer_event_entry, ctx)
+    return event.title, _("Your registration for %(title)s", title=event.title), entries
 
 
 CONTENT: dict[FeedKind, Callable] = {
@@ -469,6 +524,7 @@ CONTENT: dict[FeedKind, Callable] = {
     FeedKind.company: _company_content,
     FeedKind.coordinator: _coordinator_content,
     FeedKind.delegate: _delegate_content,
+    FeedKind.registrant: _registrant_content,
 }
 
 
@@ -541,6 +597,14 @@ def feed_owners(organisation_id: int | None = None) -> list[FeedOwner]:
                                         f"{student.display_name} ({school_class.name}, {school.name})", day.name))
     for company in db.session.scalars(companies):
         owners.append(FeedOwner(FeedKind.company, company.id, company.name, company.name))
+    registrations = (select(EventRegistration).join(EmployerEvent, EmployerEvent.id == EventRegistration.event_id)
+                     .where(EventRegistration.status != RegistrationStatus.cancelled).order_by(EventRegistration.id))
+    if organisation is not None:
+        registrations = registrations.where((EmployerEvent.company_id == organisation.id)
+                                            | (EventRegistration.organisation_id == organisation.id))
+    for registration in db.session.scalars(registrations):
+        owners.append(FeedOwner(FeedKind.registrant, registration.id, f"{registration.name} ({registration.event.title})",
+                                registration.event.title))
     delegates = (select(AllianceDelegate).join(AllianceDelegate.member).join(AllianceMember.alliance)
                  .order_by(AllianceDelegate.id))
     if organisation is not None:

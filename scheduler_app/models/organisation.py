@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint, false, func
+from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduler_app.extensions import db
@@ -47,6 +47,7 @@ class Organisation(db.Model):
     kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind, "organisation_kind"))
     name: Mapped[str] = mapped_column(String(200))
     city: Mapped[str | None] = mapped_column(String(120))
+    privacy_notice: Mapped[str | None] = mapped_column(Text)  # an agency's notice, linked from public registration forms
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now, server_default=func.now())  # feeds: LAST-MODIFIED
 

@@ -31,9 +31,11 @@ ROLE_NAVIGATION = {
         ("coordinator.organisations", _l("Schools and companies")),
         ("coordinator.alliances", _l("Alliances")),
         ("coordinator.jobs", _l("Jobs and mail")),
+        ("coordinator.employer_events", _l("Employer events")),
     ],
-    "school": [("school.dashboard", _l("My school"))],
-    "company": [("company.dashboard", _l("My company")), ("company.career_days", _l("Career days"))],
+    "school": [("school.dashboard", _l("My school")), ("school.events", _l("Employer events"))],
+    "company": [("company.dashboard", _l("My company")), ("company.career_days", _l("Career days")),
+                ("company.events", _l("Employer events"))],
 }
 
 

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
-from scheduler_app.domain import invitations
+from scheduler_app.domain import employer_events, invitations
 from scheduler_app.extensions import db
 from scheduler_app.models import Allocation, AllocationState, Assignment, OrganisationKind, User
 from scheduler_app.models_base import utc_now
@@ -33,6 +33,7 @@ from tests import factories
 from tests import hostile_files as hostile
 
 ROLES = ("anonymous", "coordinator", "school", "company", "student")
+FUZZ_KEY = "testing-secret"  # the testing SECRET_KEY, from which personal links are derived
 LONG = "x" * 20_000  # longer than any text field allows
 
 # For each POST route with a form: field -> a value no validator accepts (None: leave the field out).
@@ -69,6 +70,16 @@ POISON: dict[str, dict[str, str | None]] = {
     "delegate.answer_poll": {"comment_text": LONG},
     "delegate.reply": {"attendees": "0", "decision": "accept"},  # the button; without it 400
     "delegate.send_substitute": {"email": "not an address"},
+    "events.register": {"places": "0"},
+    "events.change_places": {"places": "0"},
+    "company.new_event": {"capacity": "0"},
+    "company.edit_event": {"capacity": "0"},
+    "company.event_capacity": {"capacity": "0"},
+    "company.duplicate_event": {"starts_at": "not a date"},
+    "company.message_registrants": {"subject": LONG},
+    "coordinator.new_company_event": {"capacity": "0"},
+    "coordinator.edit_company_event": {"capacity": "0"},
+    "coordinator.privacy_notice": {"text": "p" * 20_001},
 }
 # POST routes that act without form data: sent only ids nobody may act on, or (without an id) only
 # as roles that may not act.
@@ -80,6 +91,9 @@ ACTIONS = {
     "coordinator.member_required", "coordinator.remove_member", "coordinator.remove_delegate", "coordinator.delegate_link",
     "coordinator.withdraw_delegate_links", "coordinator.remove_candidate", "coordinator.send_poll", "coordinator.fix_date",
     "coordinator.remind", "coordinator.record_attendance", "coordinator.plan_next", "delegate.renew_calendar",
+    "company.publish_event", "company.unpublish_event", "company.cancel_event", "company.record_attendance",
+    "events.cancel_registration", "events.renew_calendar", "coordinator.unpublish_event", "coordinator.gather_event", "school.register_class_for_event",
+    "coordinator.publish_company_event", "coordinator.cancel_company_event",
 }
 ROLES_WITHOUT_ACCOUNT = ("anonymous", "student")
 # actions without an id that a role without an account may take (never sent as that role)
@@ -97,6 +111,11 @@ URL_VALUES = {
     **{f"delegate.{name}": {"token": ["{delegate_token}", "", "x" * 5000, "\x00abc", "%00"]}
        for name in ("home", "meeting", "answer_poll", "reply", "send_substitute", "minutes_pdf")},
     "delegate.renew_calendar": {"token": ["", "x" * 5000, "\x00abc", "%00"]},  # never the world's link: it would act
+    "events.event": {"slug": ["infoabend", "\x00", "s" * 500]},
+    **{f"events.{name}": {"token": ["{registration_token}", "", "x" * 5000, "\x00abc", "%00"]}
+       for name in ("registration", "change_places")},
+    **{f"events.{name}": {"token": ["", "x" * 5000, "\x00abc", "%00"]}  # never the world's link: it would act
+       for name in ("cancel_registration", "renew_calendar")},
 }
 SKIPPED = {"static"}
 
@@ -110,6 +129,7 @@ class World:
     ids: dict[str, int]
     token: str
     delegate_token: str
+    registration_token: str
 
 
 def build_world(app) -> World:
@@ -139,17 +159,25 @@ def build_world(app) -> World:
         meeting = factories.make_alliance_meeting(alliance, candidates=[soon, soon + timedelta(days=7)],
                                                   poll_deadline=soon - timedelta(days=7))
         delegate_token = factories.make_link(member.delegates[0])
+        event = factories.make_employer_event(company=company_contact.companies[0], published_at=utc_now(),
+                                              starts_at=soon, ends_at=soon + timedelta(hours=2), capacity=5,
+                                              max_places_per_registration=5)
+        registration = employer_events.register(event, name="R", email="r@example.org", places=2, now=utc_now(),
+                                                site=employer_events.Site("http://localhost", FUZZ_KEY)).registration
+        registration_token = employer_events.registration_token(registration, FUZZ_KEY)
         db.session.commit()
         return World(
             users={"coordinator": coordinator.id, "school": school_contact.id, "company": company_contact.id},
             student_codes=(school_class.class_code, student.personal_code), token=token, delegate_token=delegate_token,
+            registration_token=registration_token,
             ids={"career_day_id": career_day.id, "programme_id": programme.id, "organisation_id": other_school.id,
                  "invitation_id": invitation.id, "allocation_id": allocation.id,
                  "assignment_id": allocation.assignments[0].id, "class_id": school_class.id, "student_id": student.id,
                  "offer_id": offers[0].id, "school_id": school_contact.schools[0].id,
                  "company_id": company_contact.companies[0].id, "alliance_id": alliance.id, "member_id": member.id,
                  "delegate_id": member.delegates[0].id, "meeting_id": meeting.id,
-                 "candidate_id": meeting.candidates[0].id},
+                 "candidate_id": meeting.candidates[0].id, "event_id": event.id,
+                 "registration_id": registration.id},
         )
 
 
@@ -192,7 +220,8 @@ def url_for_rule(app, rule, world: World, id_text: str | None = None, value_inde
             choices = URL_VALUES.get(rule.endpoint, {}).get(name)
             assert choices, f"add values for <{name}> of {rule.endpoint} to URL_VALUES in {__file__}"
             value = choices[value_index % len(choices)]
-            values[name] = {"{token}": world.token, "{delegate_token}": world.delegate_token}.get(value, value)
+            values[name] = {"{token}": world.token, "{delegate_token}": world.delegate_token,
+                            "{registration_token}": world.registration_token}.get(value, value)
     method = "POST" if "POST" in rule.methods else "GET"
     url = app.url_map.bind("localhost").build(rule.endpoint, values, method=method)
     return url.replace(str(ID_PLACEHOLDER), id_text) if id_text is not None else url

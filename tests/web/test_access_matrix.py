@@ -20,7 +20,7 @@ from flask_login import login_user
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
-from scheduler_app.domain import feeds, invitations
+from scheduler_app.domain import employer_events, feeds, invitations
 from scheduler_app.extensions import db
 from scheduler_app.models import (
     Allocation,
@@ -172,6 +172,39 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "school.renew_class_calendar": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 404, "company": 403},
     "company.renew_calendar": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 403, "company": 404},
     "student.sign_out": {"anonymous": 302, "coordinator": 302, "other_coordinator": 302, "school": 302, "company": 302},
+    # employer events, public (web/events.py): event 1 is published (another company's), with registration 1;
+    # an empty registration or change of places is a form error (422); a used or unknown link answers 404
+    "events.index": {"anonymous": 200, "coordinator": 200, "other_coordinator": 200, "school": 200, "company": 200},
+    "events.event": {"anonymous": 200, "coordinator": 200, "other_coordinator": 200, "school": 200, "company": 200},
+    "events.register": {"anonymous": 422, "coordinator": 422, "other_coordinator": 422, "school": 422, "company": 422},
+    "events.privacy": {"anonymous": 200, "coordinator": 200, "other_coordinator": 200, "school": 200, "company": 200},
+    "events.programme": {"anonymous": 200, "coordinator": 200, "other_coordinator": 200, "school": 200, "company": 200},
+    "events.registration": {"anonymous": 200, "coordinator": 200, "other_coordinator": 200, "school": 200, "company": 200},
+    "events.change_places": {"anonymous": 422, "coordinator": 422, "other_coordinator": 422, "school": 422, "company": 422},
+    "events.renew_calendar": {"anonymous": 302, "coordinator": 302, "other_coordinator": 302, "school": 302, "company": 302},
+    "events.cancel_registration": {"anonymous": 404, "coordinator": 404, "other_coordinator": 404, "school": 404, "company": 404},
+    # employer events, company contact (web/company/events.py): event 1 and registration 1 are another company's → 404
+    "company.events": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 403, "company": 200},
+    "company.new_event": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 403, "company": 200},
+    **{f"company.{name}": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 403, "company": 404}
+       for name in ("event", "edit_event", "publish_event", "unpublish_event", "cancel_event", "duplicate_event",
+                    "event_capacity", "message_registrants", "event_attendance", "event_attendance_csv",
+                    "event_attendance_xlsx", "check_in", "record_attendance")},
+    # employer events, coordinator (web/coordinator/events.py): events of companies the agency works with;
+    # event 2 is a spare one to unpublish; gathering without a programme is a bad request (400)
+    "coordinator.new_company_event": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.employer_events": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 200, "school": 403, "company": 403},
+    "coordinator.unpublish_event": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.edit_company_event": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.publish_company_event": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.cancel_company_event": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
+    "coordinator.privacy_notice": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 200, "school": 403, "company": 403},
+    "coordinator.gather_event": {"anonymous": LOGIN, "coordinator": 400, "other_coordinator": 404, "school": 403, "company": 403},
+    **{f"coordinator.{name}": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403}
+       for name in ("programme_event_charts", "programme_registrations_csv", "programme_registrations_xlsx")},
+    # employer events, school contact (web/school/events.py): registering without one of the school's classes → 404
+    "school.events": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 200, "company": 403},
+    "school.register_class_for_event": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 404, "company": 403},
 }
 
 # URL variables that are not integer ids (or ids other than 1); "{name}" is replaced by ``world[name]``:
@@ -190,6 +223,14 @@ URL_VALUES: dict[str, dict[str, str | int]] = {
     **{f"delegate.{name}": {"token": "{delegate_token}"} for name in ("home", "meeting", "answer_poll", "reply", "send_substitute")},
     "delegate.minutes_pdf": {"token": "{delegate_token}", "meeting_id": 2},
     "delegate.renew_calendar": {"token": "{delegate_token}"},
+    "events.event": {"slug": "infoabend"},
+    "events.registration": {"token": "{registration_token}"},
+    "events.change_places": {"token": "{registration_token}"},
+    "events.renew_calendar": {"token": "{registration_token}"},
+    "events.cancel_registration": {"token": "x" * 43},  # never the world's link: the first role would cancel it
+    "coordinator.unpublish_event": {"event_id": 2},
+    "coordinator.cancel_company_event": {"event_id": 3},
+    "coordinator.new_company_event": {"company_id": "{other_company}"},
 }
 
 SKIPPED = {"static"}
@@ -211,7 +252,11 @@ def world(app):
         allocation.assignments.append(Assignment(student=other_class.students[0], slot=slot, round_id=slot.round_id,
                                                  offer_id=offer.id, locked=True))
         db.session.add(allocation)
-        make_employer_event(company=other_company)
+        event = make_employer_event(company=other_company, published_at=utc_now())
+        registration = employer_events.register(event, name="R", email="r@example.org", places=1, now=utc_now(),
+                                                site=employer_events.Site("http://localhost", "testing-secret")).registration
+        make_employer_event(company=other_company, published_at=utc_now())  # event 2: the one to unpublish
+        make_employer_event(company=other_company, published_at=utc_now())  # event 3: the one to cancel
         other_coordinator = make_coordinator(email="andere@agentur.example")
         school_contact = make_school_contact()
         company_contact = make_company_contact()
@@ -223,7 +268,9 @@ def world(app):
         db.session.commit()
         return {"feed_token": feeds.feed_token(feed, "testing-secret"), "users": {"coordinator": coordinator.id, "other_coordinator": other_coordinator.id,
                           "school": school_contact.id, "company": company_contact.id},
-                "token": token, "delegate_token": delegate_token, "own_class": own_class.id}
+                "token": token, "delegate_token": delegate_token, "own_class": own_class.id,
+                "registration_token": employer_events.registration_token(registration, "testing-secret"),
+                "other_company": other_company.id}
 
 
 def _alliance_with_meetings(coordinator, company) -> str:

@@ -121,7 +121,8 @@ def populate() -> dict[str, str]:
     school_class = factories.make_school_class(day, school=school, name="9a", students=3)
     db.session.add(Preference(student=school_class.students[0], offer=offer, rank=1))
     event = factories.make_employer_event(company, programme=programme, title="Tag der offenen Tür",
-                                          starts_at=datetime(FUTURE_DAY.year, 4, 20, 15, 0))
+                                          starts_at=datetime(FUTURE_DAY.year, 4, 20, 15, 0),
+                                          published_at=datetime(2026, 1, 1), address="Hafenstraße 1, Bramsche")
     event.booked = 1
     db.session.add(EventRegistration(event=event, name="Eva", email="eva@example.org", status=RegistrationStatus.confirmed))
     alliance = factories.make_alliance(coordinating_agency=agency)

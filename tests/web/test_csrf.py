@@ -11,7 +11,9 @@ from tests.factories import make_coordinator, make_organisation
 # URL variables that are not integer ids.
 URL_VALUES = {"public.set_language": {"code": "en"}, "auth.invitation": {"token": "any-token"},
               **{f"delegate.{name}": {"token": "any-token"} for name in ("answer_poll", "reply", "send_substitute",
-                                                                         "renew_calendar")}}
+                                                                         "renew_calendar")},
+              **{f"events.{name}": {"token": "any-token"} for name in ("change_places", "cancel_registration",
+                                                                          "renew_calendar")}}
 GERMAN_CSRF_MESSAGE = "Das Formular war abgelaufen oder wurde doppelt gesendet."
 
 

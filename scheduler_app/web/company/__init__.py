@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("company", __name__, url_prefix="/company")
 
-from scheduler_app.web.company import career_days, dashboard  # noqa: E402,F401
+from scheduler_app.web.company import career_days, dashboard, events  # noqa: E402,F401

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("school", __name__, url_prefix="/school")
 
-from scheduler_app.web.school import career_days, dashboard  # noqa: E402,F401
+from scheduler_app.web.school import career_days, dashboard, events  # noqa: E402,F401
