@@ -22,6 +22,9 @@ from alembic import op
 import sqlalchemy as sa
 
 
+# one active registration per address and event; anonymised registrations (address "") are exempt
+ACTIVE_WITH_ADDRESS = "status != 'cancelled' AND email != ''"
+
 # revision identifiers, used by Alembic.
 revision = '5e7a1c2b9d40'
 down_revision = 'a7c3e91d20b4'
@@ -57,7 +60,7 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_event_registration_class_id_school_class'), 'school_class', ['class_id'],
                                     ['id'], ondelete='SET NULL')
     op.create_index('uq_event_registration_active_email', 'event_registration', ['event_id', 'email'], unique=True,
-                    sqlite_where=sa.text("status != 'cancelled'"), postgresql_where=sa.text("status != 'cancelled'"))
+                    sqlite_where=sa.text(ACTIVE_WITH_ADDRESS), postgresql_where=sa.text(ACTIVE_WITH_ADDRESS))
 
     with op.batch_alter_table('organisation', schema=None) as batch_op:
         batch_op.add_column(sa.Column('privacy_notice', sa.Text(), nullable=True))
@@ -68,7 +71,7 @@ def downgrade():
         batch_op.drop_column('privacy_notice')
 
     op.drop_index('uq_event_registration_active_email', table_name='event_registration',
-                  sqlite_where=sa.text("status != 'cancelled'"), postgresql_where=sa.text("status != 'cancelled'"))
+                  sqlite_where=sa.text(ACTIVE_WITH_ADDRESS), postgresql_where=sa.text(ACTIVE_WITH_ADDRESS))
     with op.batch_alter_table('event_registration', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_event_registration_class_id_school_class'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('uq_event_registration_token_hash'), type_='unique')

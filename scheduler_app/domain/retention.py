@@ -5,7 +5,8 @@
   need are kept on the day (``retained_figures``): per offer (seats, wishes per rank, assigned), per
   school (classes, students, who ranked) and the rank histogram of the published (else latest)
   allocation. Audit entries about the students lose their details.
-- Registrations of employer events are anonymised (name and e-mail removed; places and status kept).
+- Registrations of employer events are anonymised (name, e-mail, comment and personal link removed; places,
+  status and the organisation kept for the figures).
 - Mails marked ``personal_data`` lose subject, text and attachments once they are out of the queue
   (sent, failed or logged) and 30 days old.
 
@@ -108,7 +109,8 @@ def strip_audit(student_ids: set[int], names: set[str]) -> int:
 def anonymise_registrations(event: EmployerEvent) -> str:
     count = db.session.execute(
         update(EventRegistration).where(EventRegistration.event_id == event.id, EventRegistration.email != ANONYMOUS_EMAIL)
-        .values(name=ANONYMOUS_NAME, email=ANONYMOUS_EMAIL, user_id=None).execution_options(synchronize_session=False)
+        .values(name=ANONYMOUS_NAME, email=ANONYMOUS_EMAIL, user_id=None, comment=None, token_hash=None)
+        .execution_options(synchronize_session=False)
     ).rowcount
     return f"{count} registrations anonymised"
 

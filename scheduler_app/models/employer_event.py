@@ -131,7 +131,9 @@ class EventRegistration(db.Model):
             "(status = 'waitlisted') = (waitlist_position IS NOT NULL)", name="waitlist_position_iff_waitlisted"
         ),
         UniqueConstraint("event_id", "waitlist_position"),
-        # one active registration per e-mail address and event (addresses are stored lower-case)
+        # one active registration per e-mail address and event (addresses are stored lower-case); registrations
+        # anonymised by retention (address "") are exempt
         Index("uq_event_registration_active_email", "event_id", "email", unique=True,
-              sqlite_where=text("status != 'cancelled'"), postgresql_where=text("status != 'cancelled'")),
+              sqlite_where=text("status != 'cancelled' AND email != ''"),
+              postgresql_where=text("status != 'cancelled' AND email != ''")),
     )
