@@ -79,6 +79,7 @@ POISON: dict[str, dict[str, str | None]] = {
     "company.message_registrants": {"subject": LONG},
     "coordinator.new_company_event": {"capacity": "0"},
     "coordinator.edit_company_event": {"capacity": "0"},
+    "coordinator.duplicate_company_event": {"starts_at": "not a date"},
     "coordinator.privacy_notice": {"text": "p" * 20_001},
 }
 # POST routes that act without form data: sent only ids nobody may act on, or (without an id) only

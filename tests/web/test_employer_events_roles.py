@@ -102,3 +102,26 @@ def test_a_coordinator_creates_and_publishes_an_event_on_a_companys_behalf_and_e
     assert client.post("/coordinator/privacy-notice", data={"agency": str(world["agency"]),
                                                             "text": "Verantwortlich ist das Jobcenter."}).status_code == 302
     assert "Verantwortlich ist das Jobcenter." in client.get(f"/events/{event_id}/privacy").text
+
+
+def test_a_coordinator_holds_a_companys_event_again_as_a_draft_and_a_bad_start_keeps_the_form(app, client, auth):
+    world = _world(app)
+    with app.app_context():
+        stranger_event = db.session.scalars(select(EmployerEvent).where(EmployerEvent.title == "Infoabend Fremd")).one().id
+    auth.login("koordination@example.org")
+    assert f"/coordinator/events/{world['event']}/duplicate" in client.get("/coordinator/events/").text
+    assert client.get(f"/coordinator/events/{stranger_event}/duplicate").status_code == 404
+
+    refused = client.post(f"/coordinator/events/{world['event']}/duplicate", data={"starts_at": "2001-01-01T10:00"})
+    assert refused.status_code == 422 and 'value="2001-01-01T10:00"' in refused.text  # a start in the past: what was typed stays
+
+    later = SOON + timedelta(days=14)
+    assert client.post(f"/coordinator/events/{world['event']}/duplicate",
+                       data={"starts_at": later.strftime("%Y-%m-%dT%H:%M")}).status_code == 302
+    with app.app_context():
+        copies = db.session.scalars(select(EmployerEvent).where(EmployerEvent.title == "Infoabend Partner")
+                                    .order_by(EmployerEvent.id)).all()
+        assert len(copies) == 2
+        original, copy = copies
+        assert copy.starts_at == later and copy.published_at is None and copy.registrations == []
+        assert copy.company_id == original.company_id and copy.capacity == original.capacity

@@ -21,7 +21,7 @@ from scheduler_app.models import EmployerEvent, Organisation, OrganisationKind, 
 from scheduler_app.models_base import utc_now
 from scheduler_app.web.access import coordinator_required
 from scheduler_app.web.actions import commit_or_flash, commit_or_show
-from scheduler_app.web.company.events import EventForm
+from scheduler_app.web.company.events import DuplicateForm, EventForm
 from scheduler_app.web.coordinator import bp
 from scheduler_app.web.events import KIND_LABELS, XLSX, download, event_path, site
 from scheduler_app.web.inputs import parse_id
@@ -162,6 +162,21 @@ def edit_company_event(event_id: int):
         form.fill_from(event)
     return render_template("company/event_form.html", form=form, event=event, company=event.company,
                            back_url=url_for("coordinator.employer_events")), 422 if form.errors else 200
+
+
+@bp.route("/events/<int:event_id>/duplicate", methods=["GET", "POST"])
+@coordinator_required
+def duplicate_company_event(event_id: int):
+    """A coordinator holds a company's event again: a draft copy at a new start, without registrations."""
+    event = _event_in_scope_or_404(event_id)
+    form = DuplicateForm()
+    if form.validate_on_submit():
+        done, copy = commit_or_show(form, lambda: ev.duplicate(current_user, event, form.starts_at.data, utc_now()),
+                                    "starts_at")
+        if done:
+            flash(_("A copy has been saved as a draft."), "success")
+            return redirect(url_for("coordinator.employer_events", _anchor=f"event-{copy.id}"))
+    return render_template("coordinator/event_duplicate.html", form=form, event=event), 422 if form.errors else 200
 
 
 @bp.route("/events/<int:event_id>/publish", methods=["POST"])
