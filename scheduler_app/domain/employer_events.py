@@ -44,7 +44,7 @@ from scheduler_app.domain.errors import N_, DomainError, NotAllowed
 from scheduler_app.domain.locks import lock_for_update, unique_violation_as
 from scheduler_app.domain.mail import Attachment, queue_mail
 from scheduler_app.domain.seats import release_event_places, take_event_places
-from scheduler_app.domain.tokens import MAX_TOKEN_LENGTH, hash_token
+from scheduler_app.domain.tokens import MAX_TOKEN_LENGTH, hash_token, link_key
 from scheduler_app.extensions import db
 from scheduler_app.models import (
     EmployerEvent,
@@ -98,7 +98,7 @@ class Site:
 
 def site_of(config, base_url: str | None = None) -> Site:
     """The app's :class:`Site`: ``PUBLIC_BASE_URL`` (or ``base_url``) and the key links derive from."""
-    return Site(base_url or config["PUBLIC_BASE_URL"], config.get("FEED_TOKEN_KEY") or config["SECRET_KEY"])
+    return Site(base_url or config["PUBLIC_BASE_URL"], link_key(config))
 
 
 def public_path(event: EmployerEvent) -> str:

@@ -20,3 +20,9 @@ def new_token() -> str:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256((token or "").encode("utf-8")).hexdigest()
+
+
+def link_key(config) -> str:
+    """The key that derived personal links (private calendar feeds, event registrations) come from:
+    ``FEED_TOKEN_KEY``, else ``SECRET_KEY``. Changing it changes every such link."""
+    return config.get("FEED_TOKEN_KEY") or config["SECRET_KEY"]

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from scheduler_app.domain import feeds
 from scheduler_app.domain.calendar import uid_domain
 from scheduler_app.domain.classes import qr_svg
+from scheduler_app.domain.tokens import link_key
 from scheduler_app.extensions import db
 from scheduler_app.models import CalendarFeed, FeedKind, Programme
 from scheduler_app.models_base import utc_now
@@ -29,7 +30,7 @@ bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 
 
 def token_key() -> str:
-    return current_app.config.get("FEED_TOKEN_KEY") or current_app.config["SECRET_KEY"]
+    return link_key(current_app.config)
 
 
 def context() -> feeds.FeedContext:
