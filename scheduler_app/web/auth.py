@@ -4,8 +4,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from scheduler_app.domain import accounts, invitations
 from scheduler_app.domain.errors import DomainError
@@ -13,13 +13,17 @@ from scheduler_app.domain.invitations import InvitationGone, InvitationUnknown
 from scheduler_app.extensions import db, limiter, login_manager
 from scheduler_app.models import User
 from scheduler_app.models_base import utc_now
-from scheduler_app.web.forms import LoginForm
 from scheduler_app.web.navigation import home_for, is_safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = None
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
 @login_manager.user_loader

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DateField, DateTimeLocalField, FieldList, Form, FormField, StringField, TimeField
-from wtforms.validators import DataRequired, Length, Optional
 
 from scheduler_app.domain import career_days, programmes, publication, rosters
 from scheduler_app.domain.allocation import active_allocation
@@ -19,74 +14,7 @@ from scheduler_app.models import CareerDay, Programme
 from scheduler_app.models_base import utc_now
 from scheduler_app.web.access import coordinator_required
 from scheduler_app.web.coordinator import bp
-from scheduler_app.web.coordinator.venue_fields import NO_VENUE, VenueFields
-from scheduler_app.web.forms import BoundedIntegerField
-
-ROUND_ROWS = 8  # rows shown without JavaScript; a day with more rounds shows all of its rounds
-
-
-class RoundForm(Form):
-    """One row of the rounds table; a row with neither time is simply not a round."""
-
-    starts_at = TimeField(_l("Starts"), validators=[Optional()])
-    ends_at = TimeField(_l("Ends"), validators=[Optional()])
-
-    def validate(self, extra_validators=None):
-        valid = super().validate(extra_validators)
-        if valid and (self.starts_at.data is None) != (self.ends_at.data is None):
-            self.ends_at.errors = [*self.ends_at.errors, _("Please enter both the start and the end, or neither.")]
-            return False
-        return valid
-
-
-class CareerDayForm(FlaskForm, VenueFields):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")),
-                                               Length(max=career_days.NAME_MAX_LENGTH)],
-                       description=_l("For example “BO-Tag Realschule Bramsche”."))
-    date = DateField(_l("Date"), validators=[DataRequired(_l("Please enter the date."))])
-    rounds = FieldList(FormField(RoundForm), min_entries=ROUND_ROWS, max_entries=career_days.MAX_ROUNDS)
-    booking_deadline = DateTimeLocalField(_l("Companies book offers until"), validators=[Optional()])
-    registration_deadline = DateTimeLocalField(_l("Schools register classes until"), validators=[Optional()])
-    wishes_deadline = DateTimeLocalField(_l("Students rank their wishes until"), validators=[Optional()])
-    wishes_count = BoundedIntegerField(_l("Wishes per student"), [DataRequired(_l("Please enter a number."))],
-                                       minimum=1, maximum=career_days.MAX_WISHES, default=5)
-    slots_per_student = BoundedIntegerField(_l("Offers each student attends"), [DataRequired(_l("Please enter a number."))],
-                                            minimum=1, maximum=career_days.MAX_ROUNDS, default=3)
-    max_students = BoundedIntegerField(_l("Most students in total"), [Optional()], minimum=1,
-                                       maximum=100_000, description=_l("Leave empty for no limit."))
-    retention_until = DateField(_l("Delete students' data after"), validators=[Optional()],
-                                description=_l("Leave empty for 90 days after the day."))
-    reminder_days = StringField(_l("Reminders (days before each deadline)"), validators=[Length(max=40)], default="7, 2",
-                                description=_l("Companies without an offer, schools without classes and teachers of "
-                                               "students who have not ranked are reminded; for example “7, 2”. Leave "
-                                               "empty for no reminders."))
-    auto_allocate = BooleanField(_l("Start the allocation automatically at the wishes deadline"),
-                                 description=_l("The coordinators get the result by e-mail."))
-
-    def __init__(self, agency_id: int, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.offer_venues(agency_id)
-        self.rounds_errors: list[str] = []
-
-    def round_times(self):
-        return [(row.starts_at.data, row.ends_at.data) for row in self.rounds if row.starts_at.data is not None]
-
-    def settings(self) -> dict:
-        return dict(
-            name=self.name.data, date=self.date.data, rounds=self.round_times(),
-            booking_deadline=self.booking_deadline.data, registration_deadline=self.registration_deadline.data,
-            wishes_deadline=self.wishes_deadline.data, wishes_count=self.wishes_count.data,
-            slots_per_student=self.slots_per_student.data, max_students=self.max_students.data,
-            retention_until=self.retention_until.data, reminder_days=self.reminder_days.data or "",
-            auto_allocate=self.auto_allocate.data,
-        )
-
-
-class ContactListForm(FlaskForm):
-    file = FileField(_l("Contact list (CSV or Excel)"), validators=[
-        FileRequired(_l("Please choose a file.")),
-        FileAllowed(["csv", "xlsx"], _l("Please upload a CSV or XLSX file.")),
-    ], description=_l("Columns: Organisation, Art (Schule or Unternehmen), Ansprechperson, E-Mail."))
+from scheduler_app.web.coordinator.forms import NO_VENUE, CareerDayForm, ContactListForm
 
 
 def _programme_or_404(programme_id: int) -> Programme:

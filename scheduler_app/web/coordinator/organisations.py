@@ -4,9 +4,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, RadioField, StringField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length
 
 from scheduler_app.domain import invitations, organisations
 from scheduler_app.domain.errors import DomainError
@@ -16,6 +13,7 @@ from scheduler_app.models import Invitation, Organisation, OrganisationKind
 from scheduler_app.models_base import utc_now
 from scheduler_app.web.access import coordinator_required
 from scheduler_app.web.coordinator import bp
+from scheduler_app.web.coordinator.forms import InvitationForm, OrganisationForm
 
 KIND_LABELS = {
     OrganisationKind.school: _l("Schools"),
@@ -24,24 +22,6 @@ KIND_LABELS = {
     OrganisationKind.chamber: _l("Chambers and guilds"),
     OrganisationKind.training_provider: _l("Training providers"),
 }
-
-
-class OrganisationForm(FlaskForm):
-    kind = RadioField(_l("Kind"), choices=[SelectChoice("school", _l("School")), SelectChoice("company", _l("Company"))],
-                      validators=[DataRequired(_l("Please choose school or company."))])
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")),
-                                               Length(max=organisations.NAME_MAX_LENGTH)])
-    city = StringField(_l("City"), validators=[Length(max=organisations.CITY_MAX_LENGTH)])
-
-
-class InvitationForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")),
-                                               Length(max=invitations.NAME_MAX_LENGTH)])
-    email = EmailField(_l("E-mail address"), validators=[
-        DataRequired(_l("Please enter an e-mail address.")),
-        Email(_l("Please enter a valid e-mail address.")),
-        Length(max=invitations.EMAIL_MAX_LENGTH),
-    ])
 
 
 def _show_error(form: FlaskForm, error: DomainError, default_field: str) -> None:

@@ -1,11 +1,8 @@
 """Programmes: create one, see everything it holds."""
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import SelectChoice
 
 from scheduler_app.domain import programmes
 from scheduler_app.domain.dashboards import programme_events
@@ -15,14 +12,8 @@ from scheduler_app.models import FeedKind, Programme
 from scheduler_app.models_base import utc_now
 from scheduler_app.web.access import coordinator_required
 from scheduler_app.web.coordinator import bp
+from scheduler_app.web.coordinator.forms import ProgrammeForm
 from scheduler_app.web.feeds import links_for
-
-
-class ProgrammeForm(FlaskForm):
-    agency = SelectField(_l("Agency"), coerce=int)
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=programmes.NAME_MAX_LENGTH)],
-                       description=_l("For example “BO-Tage Landkreis Osnabrück 2027”."))
-    description = TextAreaField(_l("Description"), validators=[Length(max=programmes.DESCRIPTION_MAX_LENGTH)])
 
 
 @bp.route("/programmes/new", methods=["GET", "POST"])
