@@ -13,6 +13,7 @@ from scheduler_app.domain.invitations import InvitationGone, InvitationUnknown
 from scheduler_app.extensions import db, limiter, login_manager
 from scheduler_app.models import User
 from scheduler_app.models_base import utc_now
+from scheduler_app.web.actions import commit_or_flash, commit_or_show
 from scheduler_app.web.navigation import home_for, is_safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -49,12 +50,9 @@ def login():
         return redirect(home_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
-        try:
-            user = accounts.authenticate(form.email.data, form.password.data, utc_now())
-        except DomainError as error:
-            form.password.errors.append(_(error.message, **error.params))
-        else:
-            db.session.commit()
+        done, user = commit_or_show(form, lambda: accounts.authenticate(form.email.data, form.password.data, utc_now()),
+                                    "password")
+        if done:
             login_user(user)
             target = request.args.get("next")
             return redirect(target if is_safe_next(target) else home_for(user))
@@ -64,8 +62,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    accounts.end_sessions(current_user)
-    db.session.commit()
+    commit_or_flash(lambda: accounts.end_sessions(current_user))
     logout_user()
     flash(_("You have signed out."), "success")
     return redirect(url_for("public.home"))
@@ -107,16 +104,11 @@ def invitation(token: str):
     if not signs_in:
         del form.password, form.confirm
     if form.validate_on_submit():
-        try:
-            user = invitations.redeem(token, now, form.password.data if signs_in else None)
-        except InvitationGone as error:
-            db.session.rollback()
-            return _invitation_unusable(error, 410)
-        except DomainError as error:
-            db.session.rollback()
-            form.password.errors.append(_(error.message, **error.params))
-        else:
-            db.session.commit()
+        done, user = commit_or_show(form, lambda: invitations.redeem(token, now, form.password.data if signs_in else None),
+                                    "password")
+        if not done and isinstance(user, InvitationGone):  # used or withdrawn meanwhile
+            return _invitation_unusable(user, 410)
+        if done:
             if not signs_in:
                 flash(_("You are now also a contact of %(organisation)s. Please sign in with your password.",
                         organisation=invitation.organisation.name), "success")
@@ -136,13 +128,9 @@ def password():
         del form.current_password
     if form.validate_on_submit():
         current = form.current_password.data if "current_password" in form else None
-        try:
-            accounts.change_password(current_user._get_current_object(), current, form.password.data, utc_now())
-        except DomainError as error:
-            db.session.rollback()
-            getattr(form, error.field or "password").errors.append(_(error.message, **error.params))
-        else:
-            db.session.commit()
+        done, _result = commit_or_show(form, lambda: accounts.change_password(
+            current_user._get_current_object(), current, form.password.data, utc_now()), "password")
+        if done:
             login_user(current_user._get_current_object())  # this session continues under the new version
             flash(_("Your password has been saved. Other sessions have been signed out."), "success")
             return redirect(home_for(current_user))

@@ -9,18 +9,18 @@ import io
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from scheduler_app.domain import offers, printing
 from scheduler_app.domain.career_days import Deadline, deadline_of, is_open
 from scheduler_app.domain.dashboards import wall_clock
-from scheduler_app.domain.errors import DomainError, NotAllowed
+from scheduler_app.domain.errors import DomainError
 from scheduler_app.domain.exports import FORMULA_STARTS
 from scheduler_app.extensions import db
 from scheduler_app.models import CareerDay, Offer
 from scheduler_app.models_base import utc_now
 from scheduler_app.web.access import company_contact_required, get_owned_or_404
+from scheduler_app.web.actions import commit_or_flash, commit_or_show
 from scheduler_app.web.company import bp
 from scheduler_app.web.company.forms import OfferForm
 
@@ -34,13 +34,6 @@ def _career_day_or_404(career_day_id: int) -> CareerDay:
 
 def _offer_or_404(offer_id: int) -> Offer:
     return get_owned_or_404(Offer, offer_id, lambda offer: offer.company_id)
-
-
-def _show_error(form: FlaskForm, error: DomainError) -> None:
-    if isinstance(error, NotAllowed):
-        abort(403)
-    field = getattr(form, error.field or "title", None) or form.title
-    field.errors = [*field.errors, _(error.message, **error.params)]
 
 
 @bp.route("/career-days/")
@@ -77,13 +70,9 @@ def book_offer(career_day_id: int):
         company = companies[0] if len(companies) == 1 else next((c for c in companies if c.id == form.company.data), None)
         if company is None:
             abort(404)
-        try:
-            offer = offers.book_offer(current_user, career_day, company, **form.fields(), now=utc_now())
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
+        done, offer = commit_or_show(form, lambda: offers.book_offer(current_user, career_day, company, **form.fields(),
+                                                                     now=utc_now()), "title")
+        if done:
             flash(_("“%(title)s” is booked.", title=offer.title), "success")
             return redirect(url_for("company.career_day", career_day_id=career_day.id))
     elif not form.is_submitted():
@@ -99,13 +88,9 @@ def edit_offer(offer_id: int):
     career_day = offer.career_day
     form = OfferForm(career_day, [offer.company], obj=offer)
     if form.validate_on_submit():
-        try:
-            offers.update_offer(current_user, offer, **form.fields(), now=utc_now())
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
+        done, _result = commit_or_show(form, lambda: offers.update_offer(current_user, offer, **form.fields(), now=utc_now()),
+                                       "title")
+        if done:
             flash(_("“%(title)s” has been changed.", title=offer.title), "success")
             return redirect(url_for("company.career_day", career_day_id=career_day.id))
     elif not form.is_submitted():
@@ -123,15 +108,8 @@ def edit_offer(offer_id: int):
 def withdraw_offer(offer_id: int):
     offer = _offer_or_404(offer_id)
     career_day_id, title = offer.career_day_id, offer.title
-    try:
-        offers.withdraw_offer(current_user, offer, utc_now())
-    except DomainError as error:
-        db.session.rollback()
-        if isinstance(error, NotAllowed):
-            abort(403)
-        flash(_(error.message, **error.params), "error")
-    else:
-        db.session.commit()
+    done, _result = commit_or_flash(lambda: offers.withdraw_offer(current_user, offer, utc_now()))
+    if done:
         flash(_("“%(title)s” has been withdrawn.", title=title), "success")
     return redirect(url_for("company.career_day", career_day_id=career_day_id))
 

@@ -10,7 +10,6 @@ from wtforms.fields.choices import SelectChoice
 
 from scheduler_app.domain import alliances, meetings, programmes, rosters
 from scheduler_app.domain.delegate_links import link_url
-from scheduler_app.domain.errors import DomainError, NotAllowed
 from scheduler_app.domain.scope import works_with
 from scheduler_app.extensions import db
 from scheduler_app.models import Alliance, AllianceDelegate, AllianceMember, OrganisationKind
@@ -205,18 +204,15 @@ def import_members(alliance_id: int):
     problems = []
     if form.validate_on_submit():
         upload = form.file.data
-        try:
+
+        def import_list():
             rows = alliances.read_member_list(upload.filename or "", upload.read(rosters.MAX_FILE_BYTES + 1))
-            result = alliances.import_members(current_user, alliance, rows, utc_now(), current_app.config["PUBLIC_BASE_URL"])
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
-        except DomainError as error:
-            db.session.rollback()
-            form.file.errors.append(_(error.message, **error.params))
-            problems = [(p.row, _(p.message, **p.params)) for p in getattr(error, "problems", [])]
+            return alliances.import_members(current_user, alliance, rows, utc_now(), current_app.config["PUBLIC_BASE_URL"])
+
+        done, result = commit_or_show(form, import_list, "file")
+        if not done:  # a file with bad rows: each of them, besides the message
+            problems = [(p.row, _(p.message, **p.params)) for p in getattr(result, "problems", [])]
         else:
-            db.session.commit()
             flash(_("%(members)d members and %(delegates)d delegates have been added.", members=result.members,
                     delegates=result.delegates), "success")
             return redirect(url_for("coordinator.alliance", alliance_id=alliance.id))

@@ -12,12 +12,12 @@ from flask_login import current_user
 
 from scheduler_app.domain import allocation as allocations
 from scheduler_app.domain import allocation_review, career_days, exports, printing, publication
-from scheduler_app.domain.errors import DomainError, NotAllowed
+from scheduler_app.domain.errors import DomainError
 from scheduler_app.extensions import db
 from scheduler_app.models import Allocation, AllocationState, Assignment, Slot, Student
 from scheduler_app.models_base import utc_now
 from scheduler_app.web.access import coordinator_required
-from scheduler_app.web.actions import commit_or_flash
+from scheduler_app.web.actions import commit_or_flash, commit_or_show
 from scheduler_app.web.coordinator import bp
 from scheduler_app.web.coordinator.career_days import career_day_or_404
 from scheduler_app.web.coordinator.forms import MoveForm
@@ -116,16 +116,9 @@ def move_student(allocation_id: int):
     form = MoveForm(allocation)
     if form.validate_on_submit():
         student, slot = db.session.get(Student, form.student.data), db.session.get(Slot, form.slot.data)
-        try:
-            allocations.move_student(current_user, allocation, student, slot, utc_now())
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
-        except DomainError as error:
-            db.session.rollback()
-            getattr(form, error.field or "slot").errors.append(_(error.message, **error.params))
-        else:
-            db.session.commit()
+        done, _moved = commit_or_show(form, lambda: allocations.move_student(current_user, allocation, student, slot,
+                                                                             utc_now()), "slot")
+        if done:
             flash(_("%(student)s now attends %(offer)s in round %(round)d; this assignment is fixed.",
                     student=student.display_name, offer=slot.offer.title, round=slot.round.position), "success")
             if request.form.get("back") == "student":

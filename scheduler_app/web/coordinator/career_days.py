@@ -8,11 +8,11 @@ from flask_login import current_user
 
 from scheduler_app.domain import career_days, programmes, publication, rosters
 from scheduler_app.domain.allocation import active_allocation
-from scheduler_app.domain.errors import DomainError, NotAllowed, each
 from scheduler_app.extensions import db
 from scheduler_app.models import CareerDay, Programme
 from scheduler_app.models_base import utc_now
 from scheduler_app.web.access import coordinator_required
+from scheduler_app.web.actions import commit_or_show
 from scheduler_app.web.coordinator import bp
 from scheduler_app.web.coordinator.forms import NO_VENUE, CareerDayForm, ContactListForm
 
@@ -32,17 +32,6 @@ def career_day_or_404(career_day_id: int) -> CareerDay:
     return career_day
 
 
-def _show_error(form: CareerDayForm, error: DomainError) -> None:
-    """Every broken rule next to its field, all at once."""
-    for single in each(error):
-        message = _(single.message, **single.params)
-        if single.field == "rounds":
-            form.rounds_errors.append(message)
-        else:
-            field = getattr(form, single.field or "name", None) or form.name
-            field.errors = [*field.errors, message]
-
-
 def _render_form(form: CareerDayForm, programme: Programme, career_day: CareerDay | None):
     invalid = bool(form.errors or form.rounds_errors)
     return render_template("coordinator/career_day_form.html", form=form, programme=programme,
@@ -56,17 +45,9 @@ def new_career_day(programme_id: int):
     form = CareerDayForm(programme.agency_id)
     if form.validate_on_submit():
         now = utc_now()
-        try:
-            career_day = career_days.create_career_day(current_user, programme, venue=form.chosen_venue(now), now=now,
-                                                       **form.settings())
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
+        done, career_day = commit_or_show(form, lambda: career_days.create_career_day(
+            current_user, programme, venue=form.chosen_venue(now), now=now, **form.settings()), "name")
+        if done:
             flash(_("Career day “%(name)s” created.", name=career_day.name), "success")
             return redirect(url_for("coordinator.career_day", career_day_id=career_day.id))
     return _render_form(form, programme, None)
@@ -83,16 +64,9 @@ def edit_career_day(career_day_id: int):
         form = CareerDayForm(career_day.programme.agency_id)
     if form.validate_on_submit():
         now = utc_now()
-        try:
-            career_days.update_career_day(current_user, career_day, venue=form.chosen_venue(now), now=now, **form.settings())
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
+        done, _result = commit_or_show(form, lambda: career_days.update_career_day(
+            current_user, career_day, venue=form.chosen_venue(now), now=now, **form.settings()), "name")
+        if done:
             flash(_("The settings of “%(name)s” have been saved.", name=career_day.name), "success")
             if career_days.past_deadlines(career_day, now):
                 flash(_("Some deadlines of this day lie in the past: those steps are closed for schools, companies "
@@ -125,22 +99,16 @@ def invite_contacts(career_day_id: int):
     problems = []
     if form.validate_on_submit():
         upload = form.file.data
-        try:
+
+        def import_list():
             rows = rosters.read_contact_list(upload.filename or "", upload.read(rosters.MAX_FILE_BYTES + 1))
-            invited = rosters.import_contact_list(current_user, career_day.programme.agency_id, rows, utc_now(), current_app.config["PUBLIC_BASE_URL"],
-                                                  current_app.config["INVITATION_TTL"])
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
-        except rosters.FileRowsError as error:
-            db.session.rollback()
-            form.file.errors.append(_(error.message, **error.params))
-            problems = [(p.row, _(p.message, **p.params)) for p in error.problems]
-        except DomainError as error:
-            db.session.rollback()
-            form.file.errors.append(_(error.message, **error.params))
+            return rosters.import_contact_list(current_user, career_day.programme.agency_id, rows, utc_now(),
+                                               current_app.config["PUBLIC_BASE_URL"], current_app.config["INVITATION_TTL"])
+
+        done, invited = commit_or_show(form, import_list, "file")
+        if not done:  # a file with bad rows: each of them, besides the message
+            problems = [(p.row, _(p.message, **p.params)) for p in getattr(invited, "problems", [])]
         else:
-            db.session.commit()
             flash(_("%(n)d invitations have been queued.", n=len(invited)), "success")
             return redirect(url_for("coordinator.career_day", career_day_id=career_day.id))
     return render_template("coordinator/career_day_contacts.html", career_day=career_day, form=form,

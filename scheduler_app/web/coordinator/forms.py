@@ -143,6 +143,10 @@ class CareerDayForm(FlaskForm, VenueFields):
         self.offer_venues(agency_id)
         self.rounds_errors: list[str] = []
 
+    def errors_for(self, field: str | None) -> list[str] | None:
+        """The domain's messages about the rounds go above the rounds table (:func:`~scheduler_app.web.actions.show_error`)."""
+        return self.rounds_errors if field == "rounds" else None
+
     def round_times(self):
         return [(row.starts_at.data, row.ends_at.data) for row in self.rounds if row.starts_at.data is not None]
 
