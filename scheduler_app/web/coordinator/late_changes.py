@@ -1,0 +1,238 @@
+"""Late changes for the coordinator, after the day's plan is published: accept a class registered
+late, students added or absent, an offer withdrawn, a student's wishes corrected; see them pending;
+re-plan from the published version; see who changes and why; publish the changes as a new version.
+The rules are in :mod:`scheduler_app.domain.late_changes`."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
+
+from scheduler_app.domain import allocation as allocations
+from scheduler_app.domain import classes, late_changes, scope
+from scheduler_app.domain.errors import DomainError, NotAllowed
+from scheduler_app.extensions import db
+from scheduler_app.models import Allocation, AllocationState, CareerDay, Offer, Organisation, OrganisationKind, Student
+from scheduler_app.models_base import utc_now
+from scheduler_app.web.access import coordinator_required
+from scheduler_app.web.actions import commit_or_flash, commit_or_show
+from scheduler_app.web.coordinator import bp
+from scheduler_app.web.coordinator.career_days import career_day_or_404
+from scheduler_app.web.forms import BoundedIntegerField
+from scheduler_app.web.inputs import parse_id
+from scheduler_app.web.student import offer_ids, show_wishes_error, wishes_form_for
+
+NAMES_MAX_LENGTH = classes.MAX_HEADCOUNT * (classes.NAME_MAX_LENGTH + 2)
+
+
+def _names(text: str | None) -> list[str]:
+    return (text or "").splitlines()
+
+
+class LateClassForm(FlaskForm):
+    school = SelectField(_l("School"), coerce=int)
+    name = StringField(_l("Class"), validators=[InputRequired(_l("Please enter a name.")), Length(max=classes.NAME_MAX_LENGTH)])
+    grade = BoundedIntegerField(_l("Grade"), [InputRequired(_l("Please enter a number."))], minimum=1, maximum=13)
+    first_round = SelectField(_l("Arrives for round"), coerce=int)
+    last_round = SelectField(_l("Stays until round"), coerce=int)
+    teacher_name = StringField(_l("Accompanying teacher"), validators=[Optional(), Length(max=classes.TEACHER_MAX_LENGTH)])
+    names = TextAreaField(_l("Students, one per line"), validators=[InputRequired(_l("Please enter at least one name.")),
+                                                                   Length(max=NAMES_MAX_LENGTH)])
+
+    def __init__(self, career_day: CareerDay, *args, **kwargs):
+        super().__init__(*args, prefix="class", **kwargs)
+        schools = db.session.scalars(scope.organisations_in_scope(current_user)
+                                     .where(Organisation.kind == OrganisationKind.school).order_by(Organisation.name))
+        self.school.choices = [SelectChoice(school.id, school.name) for school in schools]
+        rounds = [SelectChoice(r.position, _("Round %(n)d (%(starts)s–%(ends)s)", n=r.position,
+                                              starts=f"{r.starts_at:%H:%M}", ends=f"{r.ends_at:%H:%M}"))
+                  for r in career_day.rounds]
+        self.first_round.choices, self.last_round.choices = rounds, rounds
+        if rounds and not self.is_submitted():
+            self.last_round.data = rounds[-1].value
+        self.positions = [r.position for r in career_day.rounds]
+
+    def fields(self) -> dict:
+        """The presence window as the school's form stores it: None for "from the start" / "until the end"."""
+        first, last = self.first_round.data, self.last_round.data
+        return dict(name=self.name.data, grade=self.grade.data, teacher_name=self.teacher_name.data,
+                    first_round=None if first == min(self.positions) else first,
+                    last_round=None if last == max(self.positions) else last, names=_names(self.names.data))
+
+
+class LateStudentsForm(FlaskForm):
+    school_class = SelectField(_l("Class"), coerce=int)
+    names = TextAreaField(_l("Students, one per line"), validators=[InputRequired(_l("Please enter at least one name.")),
+                                                                   Length(max=NAMES_MAX_LENGTH)])
+
+    def __init__(self, career_day: CareerDay, *args, **kwargs):
+        super().__init__(*args, prefix="students", **kwargs)
+        self.school_class.choices = [SelectChoice(c.id, f"{c.name} ({c.school.name})")
+                                     for c in sorted(career_day.classes, key=lambda c: (c.school.name, c.name))]
+
+
+def _published_or_back(career_day: CareerDay):
+    """Late changes exist only after publishing: before, back to the day with the reason."""
+    if career_day.published_allocation_id is None:
+        flash(_("Late changes are possible once the plan is published; until then schools, companies and students use "
+                "their own forms."), "error")
+        return redirect(url_for("coordinator.career_day", career_day_id=career_day.id))
+    return None
+
+
+def _render(career_day: CareerDay, class_form: LateClassForm | None = None, students_form: LateStudentsForm | None = None,
+            status: int = 200):
+    query = (request.args.get("q") or "").strip()[:60]
+    pending = late_changes.pending(career_day)
+    draft = late_changes.replan_of(career_day)
+    against, why = (None, [])
+    if draft is not None and draft.state is AllocationState.done and draft.solver_status in allocations.USABLE_STATUSES:
+        against, why = late_changes.who_changes(draft, pending)
+    return render_template(
+        "coordinator/late_changes.html", career_day=career_day, pending=pending, describe=late_changes.describe,
+        class_form=class_form or LateClassForm(career_day, formdata=None),
+        students_form=students_form or LateStudentsForm(career_day, formdata=None),
+        query=query, found=allocations.find_students(career_day, query), limit=allocations.SEARCH_LIMIT,
+        offers=sorted(career_day.offers, key=lambda o: (o.title.lower(), o.id)),
+        draft=draft, against=against, why=why, running=allocations.active_allocation(career_day),
+    ), status
+
+
+@bp.route("/career-days/<int:career_day_id>/late-changes")
+@coordinator_required
+def late_changes_page(career_day_id: int):
+    career_day = career_day_or_404(career_day_id)
+    return _published_or_back(career_day) or _render(career_day)
+
+
+@bp.route("/career-days/<int:career_day_id>/late-changes/class", methods=["POST"])
+@coordinator_required
+def late_class(career_day_id: int):
+    """Register a class late on behalf of a school the agency works with, with its students."""
+    career_day = career_day_or_404(career_day_id)
+    form = LateClassForm(career_day)
+    if form.validate_on_submit():
+        school = db.session.scalar(scope.organisations_in_scope(current_user).where(Organisation.id == form.school.data))
+        if school is None:
+            abort(404)
+        done, school_class = commit_or_show(
+            form, lambda: late_changes.register_class(current_user, career_day, school, now=utc_now(), **form.fields()),
+            "name")
+        if done:
+            flash(_("Class %(name)s is registered late; the change is pending until you publish a new version.",
+                    name=school_class.name), "success")
+            return redirect(url_for("coordinator.late_changes_page", career_day_id=career_day.id))
+    return _render(career_day, class_form=form, status=422)
+
+
+@bp.route("/career-days/<int:career_day_id>/late-changes/students", methods=["POST"])
+@coordinator_required
+def late_students(career_day_id: int):
+    """Add students to a class of the day (its headcount grows with them)."""
+    career_day = career_day_or_404(career_day_id)
+    form = LateStudentsForm(career_day)
+    if form.validate_on_submit():
+        school_class = next((c for c in career_day.classes if c.id == form.school_class.data), None)
+        if school_class is None:
+            abort(404)
+        done, added = commit_or_show(
+            form, lambda: late_changes.add_students(current_user, school_class, _names(form.names.data), utc_now()), "names")
+        if done:
+            flash(_("%(n)d students added to class %(name)s; the change is pending until you publish a new version.",
+                    n=len(added), name=school_class.name), "success")
+            return redirect(url_for("coordinator.late_changes_page", career_day_id=career_day.id))
+    return _render(career_day, students_form=form, status=422)
+
+
+def _student_or_404(career_day: CareerDay, student_id: int) -> Student:
+    student = db.session.get(Student, student_id)
+    if student is None or student.school_class.career_day_id != career_day.id:
+        abort(404)
+    return student
+
+
+@bp.route("/career-days/<int:career_day_id>/late-changes/students/<int:student_id>/absent", methods=["POST"])
+@coordinator_required
+def late_absent(career_day_id: int, student_id: int):
+    career_day = career_day_or_404(career_day_id)
+    student = _student_or_404(career_day, student_id)
+    done, _student = commit_or_flash(lambda: late_changes.mark_absent(current_user, student, utc_now()))
+    if done:
+        flash(_("%(name)s is marked absent; the change is pending until you publish a new version.",
+                name=student.display_name), "success")
+    return redirect(url_for("coordinator.late_changes_page", career_day_id=career_day.id, _anchor="pending-heading"))
+
+
+@bp.route("/career-days/<int:career_day_id>/late-changes/students/<int:student_id>/wishes", methods=["GET", "POST"])
+@coordinator_required
+def late_wishes(career_day_id: int, student_id: int):
+    """Correct a student's wishes, as the teacher would have entered them."""
+    career_day = career_day_or_404(career_day_id)
+    refused = _published_or_back(career_day)
+    if refused:
+        return refused
+    student = _student_or_404(career_day, student_id)
+    form = wishes_form_for(student)
+    if form.validate_on_submit():
+        try:
+            late_changes.correct_wishes(current_user, student, offer_ids(form), utc_now())
+        except NotAllowed:
+            db.session.rollback()
+            abort(403)
+        except DomainError as error:
+            db.session.rollback()
+            show_wishes_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The wishes of %(name)s are corrected; the change is pending until you publish a new version.",
+                    name=student.display_name), "success")
+            return redirect(url_for("coordinator.late_changes_page", career_day_id=career_day.id, _anchor="pending-heading"))
+    return render_template("coordinator/late_wishes.html", career_day=career_day, student=student, form=form), \
+        422 if form.errors or form.form_errors else 200
+
+
+@bp.route("/career-days/<int:career_day_id>/late-changes/offers/<int:offer_id>/withdraw", methods=["POST"])
+@coordinator_required
+def late_withdraw(career_day_id: int, offer_id: int):
+    """The company withdraws its offer: its slots leave the next plan."""
+    career_day = career_day_or_404(career_day_id)
+    offer = db.session.get(Offer, offer_id)
+    if offer is None or offer.career_day_id != career_day.id:
+        abort(404)
+    done, _offer = commit_or_flash(lambda: late_changes.withdraw_offer(current_user, offer, utc_now()))
+    if done:
+        flash(_("%(offer)s is withdrawn; the change is pending until you publish a new version.", offer=offer.title),
+              "success")
+    return redirect(url_for("coordinator.late_changes_page", career_day_id=career_day.id, _anchor="pending-heading"))
+
+
+@bp.route("/career-days/<int:career_day_id>/late-changes/replan", methods=["POST"])
+@coordinator_required
+def late_replan(career_day_id: int):
+    """Queue the minimal-change re-solve of the published plan; its progress page follows."""
+    career_day = career_day_or_404(career_day_id)
+    done, draft = commit_or_flash(lambda: late_changes.replan(current_user, career_day, utc_now()))
+    if not done:
+        return redirect(url_for("coordinator.late_changes_page", career_day_id=career_day.id))
+    return redirect(url_for("coordinator.allocation", allocation_id=draft.id))
+
+
+@bp.route("/career-days/<int:career_day_id>/late-changes/publish", methods=["POST"])
+@coordinator_required
+def late_publish(career_day_id: int):
+    """Publish the re-plan as the next version: the change mails go out, the pending list empties."""
+    career_day = career_day_or_404(career_day_id)
+    draft = db.session.get(Allocation, parse_id(request.form.get("allocation")) or 0)
+    if draft is None or draft.career_day_id != career_day.id:
+        abort(404)
+    done, publication = commit_or_flash(lambda: allocations.publish(current_user, draft, utc_now()))
+    if not done:
+        return redirect(url_for("coordinator.late_changes_page", career_day_id=career_day.id))
+    flash(_("Version %(n)d of the plan is published; the schools and companies concerned get a mail with what changes "
+            "for them.", n=publication.version), "success")
+    return redirect(url_for("coordinator.career_day", career_day_id=career_day.id))
