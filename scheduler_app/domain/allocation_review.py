@@ -3,8 +3,8 @@ what is wrong with it, in the user's words (after pretalx's schedule warnings).
 
 :func:`review` computes everything from the allocation's CURRENT assignments (so manual moves
 count) and the day's data; for a published version, its students and their wishes come from the
-published snapshot, so late changes never alter what the review of a published plan says. Messages are English msgids marked with ``N_`` and carry their
-parameters; the page translates them with ``_(message, **params)``. The engine's explanations for
+published snapshot, so late changes never alter what the review of a published plan says. Messages
+are English msgids marked with ``N_`` and carry their parameters; the page translates them with ``_(message, **params)``. The engine's explanations for
 students who got fewer slots than wanted were computed once, when the run was saved
 (``Allocation.explanations``); here they are mapped from their reason codes to msgids the same way.
 """

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from scheduler_app.domain import allocation as allocations
 from scheduler_app.domain import audit, classes, wishes
@@ -176,7 +177,7 @@ def pending(career_day: CareerDay) -> list[LateChange]:
     """The late changes not yet in a published version, oldest first."""
     return list(db.session.scalars(select(LateChange).where(LateChange.career_day_id == career_day.id,
                                                             LateChange.publication_id.is_(None))
-                                   .order_by(LateChange.created_at, LateChange.id)))
+                                   .order_by(LateChange.created_at, LateChange.id).options(joinedload(LateChange.actor))))
 
 
 def settle(publication: Publication, allocation: Allocation) -> int:

@@ -3,10 +3,10 @@
 Publishing (:func:`scheduler_app.domain.allocation.publish`) stores what every printed sheet shows
 (:func:`snapshot_of`: the day's name, date and venue, its rounds, offers with company and room, the
 slots, the classes with their students' display names, the assignments, and the wishes the plan
-answered) as a new
-:class:`~scheduler_app.models.Publication` (version 1, 2, …). Route sheets, door lists, class lists,
-the published allocation's CSV/XLSX export and the calendar feeds read the snapshot
-(:func:`current_snapshot`), so nothing that changes after publishing (a class registered late, an
+answered) as a new :class:`~scheduler_app.models.Publication` (version 1, 2, …). Route sheets, door
+lists, class lists, the published allocation's CSV/XLSX export and the calendar feeds read the
+snapshot (:func:`current_snapshot`), and its review page the students and wishes
+(:func:`published_inputs`), so nothing that changes after publishing (a class registered late, an
 offer renamed, a student moved in a draft) alters what was handed out.
 
 Reading a snapshot costs one query, whatever the size of the day.

@@ -86,7 +86,7 @@ def test_late_class_replan_and_version_two_in_the_browser(live_server, browser_p
     page.wait_for_selector("#allocation-bar")
     assert jobs.run_due_allocations(live_server.app) == 1
     page.goto(f"{day_url}/late-changes")
-    who = page.locator("table", has=page.get_by_role("columnheader", name="Warum"))
+    who = page.locator("table", has=page.get_by_role("columnheader", name="Grund"))
     rows = who.locator("tbody tr").all_inner_texts()
     assert rows and all("9c" in row and "nachträglich angemeldet" in row for row in rows)
     assert any(row.startswith("Mia L.") for row in rows) and any(row.startswith("Tom R.") for row in rows)

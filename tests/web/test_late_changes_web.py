@@ -110,7 +110,7 @@ def test_replan_shows_who_changes_and_why_and_publishing_makes_version_two_with_
     assert response.status_code == 302 and "/coordinator/allocations/" in response.headers["Location"]
     assert jobs.run_due_allocations(app) == 1
     page = client.get(_url(day)).text
-    assert "Warum" in page and f"{day['title']} wurde zurückgezogen" in page
+    assert "<th scope=\"col\">Grund</th>" in page and f"{day['title']} wurde zurückgezogen" in page
     assert "Die Änderungen als Fassung 2 veröffentlichen" in page
     draft_id = int(response.headers["Location"].rsplit("/", 1)[-1])
 

@@ -53,7 +53,7 @@ class LateClassForm(FlaskForm):
                                               starts=f"{r.starts_at:%H:%M}", ends=f"{r.ends_at:%H:%M}"))
                   for r in career_day.rounds]
         self.first_round.choices, self.last_round.choices = rounds, rounds
-        if rounds and not self.is_submitted():
+        if rounds and self.last_round.data is None:  # the class stays until the end unless told otherwise
             self.last_round.data = rounds[-1].value
         self.positions = [r.position for r in career_day.rounds]
 
@@ -101,7 +101,7 @@ def _render(career_day: CareerDay, class_form: LateClassForm | None = None, stud
         students_form=students_form or LateStudentsForm(career_day, formdata=None),
         query=query, found=allocations.find_students(career_day, query), limit=allocations.SEARCH_LIMIT,
         offers=sorted(career_day.offers, key=lambda o: (o.title.lower(), o.id)),
-        draft=draft, against=against, why=why, running=allocations.active_allocation(career_day),
+        draft=draft, against=against, why=why, running=allocations.active_allocation(career_day), on_late_changes_page=True,
     ), status
 
 
