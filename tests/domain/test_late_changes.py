@@ -15,7 +15,14 @@ from scheduler_app.domain.printing import route_sheets
 from scheduler_app.domain.publication import published_plan
 from scheduler_app.models import Assignment, LateChange, OrganisationKind, OutgoingMail
 from tests.domain.allocation_data import allocate, make_preference, make_small_day, require_solver
-from tests.factories import make_company_contact, make_coordinator, make_organisation, make_school_contact
+from tests.factories import (
+    make_career_day,
+    make_company_contact,
+    make_coordinator,
+    make_organisation,
+    make_school_class,
+    make_school_contact,
+)
 
 PUBLISHED = datetime(2027, 2, 3, 10, 0)
 LATER = PUBLISHED + timedelta(days=3)
@@ -134,11 +141,9 @@ def test_late_changes_are_for_the_days_coordinators_and_only_after_publishing(db
             late_changes.add_students(actor, day.classes[0], ["X Y."], LATER)
         with pytest.raises(NotAllowed):
             late_changes.withdraw_offer(actor, day.offers[0], LATER)
-    other = make_small_day()
-    other.career_day.programme = day.career_day.programme
-    db_session.flush()
+    unpublished = make_career_day(day.career_day.programme)  # the same agency's, not yet published
     with pytest.raises(DomainError, match="not published"):
-        late_changes.mark_absent(coordinator, other.classes[0].students[0], LATER)
+        late_changes.mark_absent(coordinator, make_school_class(unpublished, students=1).students[0], LATER)
     with pytest.raises(DomainError, match="No late changes"):
         late_changes.replan(coordinator, day.career_day, LATER)
     assert late_changes.pending(day.career_day) == []
@@ -223,3 +228,24 @@ def test_a_late_class_for_a_school_the_agency_does_not_work_with_is_refused(db_s
     with pytest.raises(NotAllowed):
         late_changes.register_class(coordinator, day.career_day, foreign, name="5a", grade=9, first_round=None,
                                     last_round=None, teacher_name=None, names=["A B."], now=LATER)
+
+
+def test_withdrawing_an_offer_with_a_fixed_assignment_releases_it_and_the_replan_stays_valid(db_session, published):
+    from scheduler_app.domain.allocation import USABLE_STATUSES
+
+    day, first, coordinator = published
+    offer = day.offers[0]
+    fixed = next(a for a in first.assignments if a.offer_id == offer.id)
+    fixed.locked = True  # fixed by hand before publishing
+    db_session.commit()
+
+    late_changes.withdraw_offer(coordinator, offer, LATER)
+
+    [change] = late_changes.pending(day.career_day)
+    message, params = late_changes.describe(change)
+    assert message == late_changes.WITHDRAWN_LOCKS and params["released_locks"] == 1
+    assert "locked_slots" not in next(s for s in build_instance(day.career_day, previous=first)["students"]
+                                      if s["id"] == f"P{fixed.student_id}")
+    draft = _replan(coordinator, day.career_day)
+    assert draft.solver_status in USABLE_STATUSES
+    assert offer.id not in {a.offer_id for a in draft.assignments if a.student_id == fixed.student_id}
