@@ -150,3 +150,18 @@ def test_after_publishing_the_teachers_forms_stay_closed(app, client, auth, day)
     assert "Der Plan dieses Berufsorientierungstags ist veröffentlicht" in response.text
     with app.app_context():
         assert not db.session.scalar(select(Student).where(Student.display_name == "Spät S."))
+
+
+def test_before_publishing_the_page_says_so_and_a_late_change_is_refused_with_the_reason(app, client, auth):
+    with app.app_context():
+        small = make_small_day()
+        factories.make_user(small.career_day.programme.agency, Role.coordinator, email=COORDINATOR)
+        db.session.commit()
+        day = {"id": small.career_day.id, "class": small.classes[0].id}
+    auth.login(COORDINATOR)
+
+    page = client.get(_url(day))
+    assert page.status_code == 200 and "sobald der Plan veröffentlicht ist" in page.text and "Neu planen" not in page.text
+    refused = client.post(_url(day, "/students"), data={"students-school_class": day["class"], "students-names": "Neu A."})
+    assert refused.status_code == 422 and "sobald der Plan veröffentlicht ist" in refused.text
+    assert _pending(app) == []

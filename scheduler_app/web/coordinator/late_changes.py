@@ -76,15 +76,6 @@ class LateStudentsForm(FlaskForm):
                                      for c in sorted(career_day.classes, key=lambda c: (c.school.name, c.name))]
 
 
-def _published_day_or_404(career_day_id: int) -> CareerDay:
-    """The coordinator's career day (404 out of scope). Late changes exist only after publishing:
-    before, every page of them leads back to the day with the reason."""
-    career_day = career_day_or_404(career_day_id)
-    if career_day.published_allocation_id is None:
-        flash(_("Late changes are possible once the plan is published; until then schools, companies and students use "
-                "their own forms."), "error")
-        abort(redirect(url_for("coordinator.career_day", career_day_id=career_day.id)))
-    return career_day
 
 
 def _render(career_day: CareerDay, class_form: LateClassForm | None = None, students_form: LateStudentsForm | None = None,
@@ -108,14 +99,14 @@ def _render(career_day: CareerDay, class_form: LateClassForm | None = None, stud
 @bp.route("/career-days/<int:career_day_id>/late-changes")
 @coordinator_required
 def late_changes_page(career_day_id: int):
-    return _render(_published_day_or_404(career_day_id))
+    return _render(career_day_or_404(career_day_id))
 
 
 @bp.route("/career-days/<int:career_day_id>/late-changes/class", methods=["POST"])
 @coordinator_required
 def late_class(career_day_id: int):
     """Register a class late on behalf of a school the agency works with, with its students."""
-    career_day = _published_day_or_404(career_day_id)
+    career_day = career_day_or_404(career_day_id)
     form = LateClassForm(career_day)
     if form.validate_on_submit():
         school = db.session.scalar(scope.organisations_in_scope(current_user).where(Organisation.id == form.school.data))
@@ -135,7 +126,7 @@ def late_class(career_day_id: int):
 @coordinator_required
 def late_students(career_day_id: int):
     """Add students to a class of the day (its headcount grows with them)."""
-    career_day = _published_day_or_404(career_day_id)
+    career_day = career_day_or_404(career_day_id)
     form = LateStudentsForm(career_day)
     if form.validate_on_submit():
         school_class = next((c for c in career_day.classes if c.id == form.school_class.data), None)
@@ -160,7 +151,7 @@ def _student_or_404(career_day: CareerDay, student_id: int) -> Student:
 @bp.route("/career-days/<int:career_day_id>/late-changes/students/<int:student_id>/absent", methods=["POST"])
 @coordinator_required
 def late_absent(career_day_id: int, student_id: int):
-    career_day = _published_day_or_404(career_day_id)
+    career_day = career_day_or_404(career_day_id)
     student = _student_or_404(career_day, student_id)
     done, _student = commit_or_flash(lambda: late_changes.mark_absent(current_user, student, utc_now()))
     if done:
@@ -173,7 +164,7 @@ def late_absent(career_day_id: int, student_id: int):
 @coordinator_required
 def late_wishes(career_day_id: int, student_id: int):
     """Correct a student's wishes, as the teacher would have entered them."""
-    career_day = _published_day_or_404(career_day_id)
+    career_day = career_day_or_404(career_day_id)
     student = _student_or_404(career_day, student_id)
     form = wishes_form_for(student)
     if form.validate_on_submit():
@@ -198,7 +189,7 @@ def late_wishes(career_day_id: int, student_id: int):
 @coordinator_required
 def late_withdraw(career_day_id: int, offer_id: int):
     """The company withdraws its offer: its slots leave the next plan."""
-    career_day = _published_day_or_404(career_day_id)
+    career_day = career_day_or_404(career_day_id)
     offer = db.session.get(Offer, offer_id)
     if offer is None or offer.career_day_id != career_day.id:
         abort(404)
@@ -213,7 +204,7 @@ def late_withdraw(career_day_id: int, offer_id: int):
 @coordinator_required
 def late_replan(career_day_id: int):
     """Queue the minimal-change re-solve of the published plan; its progress page follows."""
-    career_day = _published_day_or_404(career_day_id)
+    career_day = career_day_or_404(career_day_id)
     done, draft = commit_or_flash(lambda: late_changes.replan(current_user, career_day, utc_now()))
     if not done:
         return redirect(url_for("coordinator.late_changes_page", career_day_id=career_day.id))
@@ -224,7 +215,7 @@ def late_replan(career_day_id: int):
 @coordinator_required
 def late_publish(career_day_id: int):
     """Publish the re-plan as the next version: the change mails go out, the pending list empties."""
-    career_day = _published_day_or_404(career_day_id)
+    career_day = career_day_or_404(career_day_id)
     draft = db.session.get(Allocation, parse_id(request.form.get("allocation")) or 0)
     if draft is None or draft.career_day_id != career_day.id:
         abort(404)
