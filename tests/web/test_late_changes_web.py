@@ -31,9 +31,10 @@ def day(app):
         factories.make_coordinator(email=OTHER)
         factories.make_school_contact(school=small.classes[0].school, email=TEACHER)
         db.session.commit()
-        publish(coordinator, allocate(small.career_day), utc_now(), close_early=True)
+        allocation = allocate(small.career_day)
+        publish(coordinator, allocation, utc_now(), close_early=True)
         db.session.commit()
-        return {"id": small.career_day.id, "school": small.classes[0].school_id, "class": small.classes[0].id,
+        return {"id": small.career_day.id, "allocation": allocation.id, "school": small.classes[0].school_id, "class": small.classes[0].id,
                 "student": small.classes[0].students[0].id, "offer": small.offers[0].id, "title": small.offers[0].title}
 
 
@@ -57,6 +58,10 @@ def test_each_kind_of_late_change_through_its_form_is_pending_on_the_days_page(a
     assert client.post(_url(day, "/students"), data={"students-school_class": day["class"],
                                                     "students-names": "Neu A."}).status_code == 302
     assert client.post(_url(day, f"/students/{day['student']}/absent")).status_code == 302
+    found = client.get(_url(day) + "?q=9a").text  # search by class: the absent one is marked
+    moving = client.get(f"/coordinator/allocations/{day['allocation']}/students?q=9a").text  # the same search, to move
+    assert moving.count(f'href="/coordinator/allocations/{day["allocation"]}/students/') == 7 and 'id="found-heading"' in moving
+    assert found.count("<strong>abwesend</strong>") == 1 and found.count("als abwesend melden</button>") == 6  # 5 + Neu A.
     assert client.post(_url(day, f"/offers/{day['offer']}/withdraw")).status_code == 302
     with app.app_context():
         ben = db.session.scalar(select(Student).join(SchoolClass).where(SchoolClass.id == day["class"], Student.absent_at.is_(None)))
