@@ -64,6 +64,9 @@ def test_a_class_registered_late_is_pending_with_its_students_and_gets_a_program
     new = {s.id for s in late.students}
     assert {a.student_id for a in draft.assignments} >= new
     assert draft.based_on_id == first.id
+    _version, why = late_changes.who_changes(draft, late_changes.pending(day.career_day))
+    assert {item.change.student_id for item in why} == new  # room enough: nobody else's programme changes
+    assert all(item.reasons == ((late_changes.REASON_NEW, {}),) for item in why)
 
 
 def test_students_added_late_raise_the_headcount_and_are_pending(db_session, published):
