@@ -24,7 +24,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Load, joinedload, selectinload
 
-from scheduler_app.domain import audit
+from scheduler_app.domain import audit, late_changes
 from scheduler_app.domain.career_days import (
     Deadline,
     bump_calendar_sequence,
@@ -215,14 +215,16 @@ def excluded_offers(career_day_id: int) -> dict[int, list[int]]:
 
 
 def students_of(career_day: CareerDay) -> list[Student]:
-    """Every student of the day, in a stable order (class, then student id)."""
-    return [student for school_class in career_day.classes for student in sorted(school_class.students, key=lambda s: s.id)]
+    """Every student of the day not marked absent (a late change), in a stable order (class, then student id)."""
+    return [student for school_class in career_day.classes for student in sorted(school_class.students, key=lambda s: s.id)
+            if student.absent_at is None]
 
 
 def _student_rows(career_day_id: int) -> list[tuple[int, int]]:
-    """(student id, class id) of every student of the day, in the order of :func:`students_of`."""
+    """(student id, class id) of every student of the day not marked absent, in the order of :func:`students_of`."""
     return [tuple(row) for row in db.session.execute(
-        select(Student.id, Student.class_id).where(_of_day(career_day_id)).order_by(Student.class_id, Student.id))]
+        select(Student.id, Student.class_id).where(_of_day(career_day_id), Student.absent_at.is_(None))
+        .order_by(Student.class_id, Student.id))]
 
 
 def group_label(student: Student) -> str:
@@ -236,10 +238,11 @@ def build_instance(career_day: CareerDay, *, previous: Allocation | None = None,
 
     With ``previous`` (re-solve with minimal changes): its locked assignments become
     ``locked_slots`` and all its assignments become ``rules.previous``, each pair not kept
-    costing ``change_cost``.
+    costing ``change_cost``. Students marked absent and offers withdrawn after publication (late
+    changes) are left out, and so are ``previous``'s pairs and locks that name them.
     """
     rounds = list(career_day.rounds)
-    day_offers = list(db.session.scalars(select(Offer).where(Offer.career_day_id == career_day.id)
+    day_offers = list(db.session.scalars(select(Offer).where(Offer.career_day_id == career_day.id, Offer.withdrawn_at.is_(None))
                                          .order_by(Offer.id).options(selectinload(Offer.slots))))
     classes = {c.id: c for c in db.session.scalars(select(SchoolClass).where(SchoolClass.career_day_id == career_day.id)
                                                    .options(joinedload(SchoolClass.school)))}
@@ -262,8 +265,12 @@ def build_instance(career_day: CareerDay, *, previous: Allocation | None = None,
 
     locked: dict[int, list[str]] = {}
     previous_pairs = []
+    student_rows = _student_rows(career_day.id)
     if previous is not None:
+        slot_ids, student_ids = {slot.id for offer in day_offers for slot in offer.slots}, {row[0] for row in student_rows}
         for pair in assignment_pairs(previous.id):
+            if pair.slot_id not in slot_ids or pair.student_id not in student_ids:
+                continue
             previous_pairs.append({"student": student_key(pair.student_id), "slot": slot_key(pair.slot_id)})
             if pair.locked:
                 locked.setdefault(pair.student_id, []).append(slot_key(pair.slot_id))
@@ -271,7 +278,7 @@ def build_instance(career_day: CareerDay, *, previous: Allocation | None = None,
     ranks, excluded = wish_ranks(career_day.id), excluded_offers(career_day.id)
     present = {class_id: [round_key(r.id) for r in rounds if c.present_in(r.position)] for class_id, c in classes.items()}
     students = []
-    for student_id, class_id in _student_rows(career_day.id):
+    for student_id, class_id in student_rows:
         school_class = classes[class_id]
         entry = {
             "id": student_key(student_id),
@@ -710,7 +717,9 @@ def publish(actor: User | None, allocation: Allocation, now: datetime, *, close_
     everything the sheets show: route sheets, door lists, class lists, exports and feeds now come
     from that snapshot, whatever changes later. Publishing freezes the day: booking, registration
     and wishes close (:func:`scheduler_app.domain.career_days.is_open`), and the allocation takes no
-    more manual changes (a re-solve based on it makes a new draft).
+    more manual changes (a re-solve based on it makes a new draft). The late changes pending for the
+    day (:mod:`scheduler_app.domain.late_changes`) accepted before this run started are now part of
+    this version.
 
     Refused for a run that is not finished with a valid result, while a run of the day is queued or
     running, and before the wishes deadline unless ``close_early`` (the coordinator confirmed
@@ -731,6 +740,8 @@ def publish(actor: User | None, allocation: Allocation, now: datetime, *, close_
                               published_at=now, published_by_id=actor.id if actor is not None else None,
                               snapshot=snapshot_of(allocation))
     db.session.add(publication)
+    db.session.flush()
+    late_changes.settle(publication, allocation)
     if previous is not None:
         _mail_changes(career_day, publication, changes(read_plan(previous.snapshot), read_plan(publication.snapshot)), now)
     career_day.published_allocation = allocation

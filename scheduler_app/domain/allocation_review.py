@@ -2,8 +2,9 @@
 what is wrong with it, in the user's words (after pretalx's schedule warnings).
 
 :func:`review` computes everything from the allocation's CURRENT assignments (so manual moves
-count) and the day's data. Messages are English msgids marked with ``N_`` and carry their
-parameters; the page translates them with ``_(message, **params)``. The engine's explanations for
+count) and the day's data; for a published version, its students and their wishes come from the
+published snapshot, so late changes never alter what the review of a published plan says. Messages
+are English msgids marked with ``N_`` and carry their parameters; the page translates them with ``_(message, **params)``. The engine's explanations for
 students who got fewer slots than wanted were computed once, when the run was saved
 (``Allocation.explanations``); here they are mapped from their reason codes to msgids the same way.
 """
@@ -25,6 +26,7 @@ from scheduler_app.domain.allocation import (
     wish_ranks,
 )
 from scheduler_app.domain.errors import N_
+from scheduler_app.domain.publication import published_inputs
 from scheduler_app.models import Allocation, Offer, Organisation, SchoolClass, Slot, Student
 
 log = logging.getLogger(__name__)
@@ -158,7 +160,11 @@ def review(allocation: Allocation) -> AllocationReview:
     :func:`~scheduler_app.domain.allocation.load_allocation` first for a constant number of queries)
     and the assignments and wishes as plain rows."""
     career_day = allocation.career_day
-    students = students_of(career_day)
+    published = published_inputs(allocation)  # a published version: its students and wishes, as published
+    if published is None:
+        students = students_of(career_day)
+    else:
+        students = [s for c in career_day.classes for s in sorted(c.students, key=lambda s: s.id) if s.id in published.student_ids]
     slots = {slot.id: slot for offer in career_day.offers for slot in offer.slots}
     pairs = assignment_pairs(allocation.id)
     by_student: dict[int, list[Pair]] = defaultdict(list)
@@ -166,7 +172,7 @@ def review(allocation: Allocation) -> AllocationReview:
     for pair in pairs:
         by_student[pair.student_id].append(pair)
         loads[pair.slot_id] += 1
-    all_ranks = wish_ranks(career_day.id)
+    all_ranks = wish_ranks(career_day.id) if published is None else published.ranks
     ranks = {student.id: all_ranks.get(student.id, {}) for student in students}
 
     histogram = _histogram(allocation, pairs, ranks)

@@ -2,10 +2,11 @@
 
 Publishing (:func:`scheduler_app.domain.allocation.publish`) stores what every printed sheet shows
 (:func:`snapshot_of`: the day's name, date and venue, its rounds, offers with company and room, the
-slots, the classes with their students' display names, and the assignments) as a new
-:class:`~scheduler_app.models.Publication` (version 1, 2, …). Route sheets, door lists, class lists,
-the published allocation's CSV/XLSX export and the calendar feeds read the snapshot
-(:func:`current_snapshot`), so nothing that changes after publishing (a class registered late, an
+slots, the classes with their students' display names, the assignments, and the wishes the plan
+answered) as a new :class:`~scheduler_app.models.Publication` (version 1, 2, …). Route sheets, door
+lists, class lists, the published allocation's CSV/XLSX export and the calendar feeds read the
+snapshot (:func:`current_snapshot`), and its review page the students and wishes
+(:func:`published_inputs`), so nothing that changes after publishing (a class registered late, an
 offer renamed, a student moved in a draft) alters what was handed out.
 
 Reading a snapshot costs one query, whatever the size of the day.
@@ -19,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from scheduler_app.extensions import db
-from scheduler_app.models import Allocation, Assignment, CareerDay, Offer, Publication, SchoolClass
+from scheduler_app.models import Allocation, Assignment, CareerDay, Offer, Preference, Publication, SchoolClass, Student
 
 
 def _hhmm(value: time) -> str:
@@ -27,11 +28,13 @@ def _hhmm(value: time) -> str:
 
 
 def snapshot_of(allocation: Allocation) -> dict:
-    """Everything the printed sheets of ``allocation`` show, as JSON-ready data (a constant number
-    of queries: the day's offers, classes and the allocation's assignments are loaded eagerly)."""
+    """Everything the printed sheets of ``allocation`` show, and the wishes its review reads, as
+    JSON-ready data (a constant number of queries: the day's offers, classes, wishes and the
+    allocation's assignments are loaded eagerly). Offers withdrawn and students marked absent after
+    an earlier publication (late changes) are not part of it."""
     career_day = allocation.career_day
     offers = db.session.scalars(
-        select(Offer).where(Offer.career_day_id == career_day.id).order_by(Offer.id)
+        select(Offer).where(Offer.career_day_id == career_day.id, Offer.withdrawn_at.is_(None)).order_by(Offer.id)
         .options(selectinload(Offer.slots), selectinload(Offer.company), selectinload(Offer.room))
     ).all()
     classes = db.session.scalars(
@@ -41,6 +44,11 @@ def snapshot_of(allocation: Allocation) -> dict:
     pairs = db.session.execute(
         select(Assignment.student_id, Assignment.slot_id).where(Assignment.allocation_id == allocation.id)
         .order_by(Assignment.student_id, Assignment.round_id)
+    ).all()
+    wishes = db.session.execute(
+        select(Preference.student_id, Preference.offer_id, Preference.rank).join(Student)
+        .where(Student.class_id.in_([c.id for c in classes]), Student.absent_at.is_(None))
+        .order_by(Preference.student_id, Preference.rank)
     ).all()
     venue = career_day.venue
     return {
@@ -55,9 +63,11 @@ def snapshot_of(allocation: Allocation) -> dict:
                    for o in offers],
         "classes": [{"id": c.id, "name": c.name, "school": c.school.name, "school_id": c.school_id,
                      "teacher": c.teacher_name, "first_round": c.first_round, "last_round": c.last_round,
-                     "students": [{"id": s.id, "name": s.display_name} for s in sorted(c.students, key=lambda s: s.id)]}
+                     "students": [{"id": s.id, "name": s.display_name} for s in sorted(c.students, key=lambda s: s.id)
+                                  if s.absent_at is None]}
                     for c in classes],
         "assignments": [[student_id, slot_id] for student_id, slot_id in pairs],
+        "wishes": [[student_id, offer_id, rank] for student_id, offer_id, rank in wishes],
     }
 
 
@@ -82,6 +92,27 @@ def snapshot_of_published(allocation: Allocation) -> dict | None:
     """The snapshot taken when ``allocation`` was last published, or None if it never was."""
     return db.session.scalar(select(Publication.snapshot).where(Publication.allocation_id == allocation.id)
                              .order_by(Publication.version.desc()).limit(1))
+
+
+@dataclass(frozen=True)
+class PublishedInputs:
+    """What a published allocation answered, from its snapshot: its students and their wishes."""
+
+    student_ids: frozenset[int]
+    ranks: dict[int, dict[int, int]]  # student id → offer id → rank
+
+
+def published_inputs(allocation: Allocation) -> PublishedInputs | None:
+    """The students and wishes ``allocation`` was published with, so its review shows what was
+    published whatever changed later; None for a draft, and for a version published before
+    snapshots held the wishes (its review reads the live ones)."""
+    snapshot = snapshot_of_published(allocation)
+    if not snapshot or "wishes" not in snapshot:
+        return None
+    ranks: dict[int, dict[int, int]] = {}
+    for student_id, offer_id, rank in snapshot["wishes"]:
+        ranks.setdefault(student_id, {})[offer_id] = rank
+    return PublishedInputs(frozenset(s["id"] for c in snapshot["classes"] for s in c["students"]), ranks)
 
 
 def current_snapshot(career_day: CareerDay) -> dict | None:
@@ -218,6 +249,7 @@ class StudentChange:
     school: str
     school_id: int
     rounds: tuple[RoundChange, ...]
+    student_id: int | None = None
 
     @property
     def company_ids(self) -> set[int]:
@@ -227,18 +259,17 @@ class StudentChange:
 def changes(before: Plan, after: Plan) -> list[StudentChange]:
     """Every student whose slot differs in some round between ``before`` and ``after`` (students
     added or removed included), ordered by school, class and name."""
-    classes = {c.id: c for c in before.classes} | {c.id: c for c in after.classes}
+    members = {student.id: (klass, student) for plan in (before, after) for klass in plan.classes for student in klass.students}
     rounds = sorted({r.position: r for r in before.rounds} | {r.position: r for r in after.rounds})
     found = []
-    for klass in classes.values():
-        for student in klass.students:
-            old, new = before.by_student.get(student.id, {}), after.by_student.get(student.id, {})
-            old_by_position = {slot.round.position: slot for slot in old.values()}
-            new_by_position = {slot.round.position: slot for slot in new.values()}
-            differing = tuple(RoundChange(p, old_by_position.get(p), new_by_position.get(p)) for p in rounds
-                              if _slot_id(old_by_position.get(p)) != _slot_id(new_by_position.get(p)))
-            if differing:
-                found.append(StudentChange(student.name, klass.name, klass.school, klass.school_id, differing))
+    for klass, student in members.values():
+        old, new = before.by_student.get(student.id, {}), after.by_student.get(student.id, {})
+        old_by_position = {slot.round.position: slot for slot in old.values()}
+        new_by_position = {slot.round.position: slot for slot in new.values()}
+        differing = tuple(RoundChange(p, old_by_position.get(p), new_by_position.get(p)) for p in rounds
+                          if _slot_id(old_by_position.get(p)) != _slot_id(new_by_position.get(p)))
+        if differing:
+            found.append(StudentChange(student.name, klass.name, klass.school, klass.school_id, differing, student.id))
     return sorted(found, key=lambda c: (c.school, c.class_name, c.student))
 
 

@@ -27,6 +27,7 @@ from scheduler_app.models import (
     CareerDay,
     EmployerEvent,
     EventRegistration,
+    LateChange,
     MailState,
     OutgoingMail,
     Publication,
@@ -78,6 +79,9 @@ def delete_students(career_day: CareerDay, now: datetime) -> str:
     db.session.execute(delete(Student).where(Student.class_id.in_(class_ids)).execution_options(synchronize_session=False))
     for publication in db.session.scalars(select(Publication).where(Publication.career_day_id == career_day.id)):
         publication.snapshot = without_students(publication.snapshot)
+    # the late changes name students, classes and offers: only their kind and date stay
+    db.session.execute(update(LateChange).where(LateChange.career_day_id == career_day.id).values(details={})
+                       .execution_options(synchronize_session=False))
     stripped = strip_audit(ids, names)
     career_day.personal_data_deleted_at = now
     db.session.flush()
@@ -91,7 +95,7 @@ def without_students(snapshot: dict) -> dict:
     if not snapshot:
         return snapshot
     classes = [{**school_class, "students": []} for school_class in snapshot.get("classes", [])]
-    return {**snapshot, "classes": classes, "assignments": []}
+    return {**snapshot, "classes": classes, "assignments": [], **({"wishes": []} if "wishes" in snapshot else {})}
 
 
 def strip_audit(student_ids: set[int], names: set[str]) -> int:

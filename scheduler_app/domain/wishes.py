@@ -54,7 +54,7 @@ def eligible_offers(student: Student) -> list[Offer]:
 def _eligible_for_class(school_class: SchoolClass) -> list[Offer]:
     offers = [
         offer for offer in school_class.career_day.offers
-        if offer.open_to_grade(school_class.grade) and any(school_class.present_in(s.round.position) for s in offer.slots)
+        if offer.withdrawn_at is None and offer.open_to_grade(school_class.grade) and any(school_class.present_in(s.round.position) for s in offer.slots)
     ]
     return sorted(offers, key=lambda offer: (offer.title.lower(), offer.id))
 

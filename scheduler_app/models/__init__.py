@@ -17,6 +17,7 @@ from scheduler_app.models.career_day import (
     Assignment,
     CareerDay,
     Exclusion,
+    LateChange,
     Offer,
     Preference,
     Publication,
@@ -44,7 +45,7 @@ from scheduler_app.models.programme import Programme, Room, Venue
 __all__ = [
     "AgencyPartner", "Alliance", "AllianceDelegate", "AllianceMeeting", "AllianceMember", "Allocation", "AllocationSlot",
     "AllocationState", "Assignment", "AuditEntry", "CalendarFeed", "CandidateDate", "CareerDay", "DelegateLink", "DueItem", "JobRun", "MailState",
-    "EmployerEvent", "EmployerEventKind", "EventRegistration", "Exclusion", "FeedKind", "Invitation", "InvitationReply",
+    "EmployerEvent", "EmployerEventKind", "EventRegistration", "Exclusion", "FeedKind", "Invitation", "InvitationReply", "LateChange",
     "Membership", "MeetingInvitation", "Offer", "Organisation", "OrganisationKind", "OutgoingMail", "PollAnswer",
     "PollResponse", "PollVote",
     "Preference", "Programme", "Publication", "RegistrationStatus", "Role", "Room", "Round", "SchoolClass", "Slot", "Student",

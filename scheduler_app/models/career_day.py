@@ -112,6 +112,9 @@ class Offer(db.Model):
     room_wish: Mapped[str | None] = mapped_column(String(200))
     room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id", ondelete="SET NULL"))
     max_total: Mapped[int | None]
+    # set when the company withdraws the offer after publication (a late change): the offer stays for
+    # the published versions, but its slots leave every later plan
+    withdrawn_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
 
@@ -203,6 +206,9 @@ class Student(db.Model):
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     wishes_submitted_at: Mapped[datetime | None]
+    # set when the coordinator marks the student absent after publication (a late change): the student
+    # stays in the published versions, but gets no programme in any later plan
+    absent_at: Mapped[datetime | None]
 
     school_class: Mapped[SchoolClass] = relationship(back_populates="students")
     preferences: Mapped[list[Preference]] = relationship(back_populates="student", cascade="all, delete-orphan", order_by="Preference.rank")
@@ -357,3 +363,25 @@ class Publication(db.Model):
         UniqueConstraint("career_day_id", "version"),
         CheckConstraint("version >= 1", name="version_positive"),
     )
+
+
+class LateChange(db.Model):
+    """A change the coordinator accepted after the day's plan was published (a late change): a class
+    registered late, students added or marked absent, an offer withdrawn, a student's wishes corrected.
+
+    Pending until a new version is published; then ``publication_id`` names the version that includes
+    it. ``details`` holds what the day's page shows (names of classes, students, offers): students'
+    display names are personal data, emptied by the retention job with the students."""
+
+    __tablename__ = "late_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    career_day_id: Mapped[int] = mapped_column(ForeignKey("career_day.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))  # one of scheduler_app.domain.late_changes.KINDS
+    details: Mapped[dict] = mapped_column(JSON)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    publication_id: Mapped[int | None] = mapped_column(ForeignKey("publication.id", ondelete="CASCADE"))  # NULL: pending
+
+    actor: Mapped[User | None] = relationship()
+    publication: Mapped[Publication | None] = relationship()

@@ -81,6 +81,9 @@ POISON: dict[str, dict[str, str | None]] = {
     "coordinator.edit_company_event": {"capacity": "0"},
     "coordinator.duplicate_company_event": {"starts_at": "not a date"},
     "coordinator.privacy_notice": {"text": "p" * 20_001},
+    "coordinator.late_class": {"class-grade": "0"},
+    "coordinator.late_students": {"students-names": LONG},
+    "coordinator.late_wishes": {"rank_1": "0"},
 }
 # POST routes that act without form data: sent only ids nobody may act on, or (without an id) only
 # as roles that may not act.
@@ -95,6 +98,7 @@ ACTIONS = {
     "company.publish_event", "company.unpublish_event", "company.cancel_event", "company.record_attendance",
     "events.cancel_registration", "events.renew_calendar", "coordinator.unpublish_event", "coordinator.gather_event", "school.register_class_for_event",
     "coordinator.publish_company_event", "coordinator.cancel_company_event",
+    "coordinator.late_absent", "coordinator.late_withdraw", "coordinator.late_replan", "coordinator.late_publish",
 }
 ROLES_WITHOUT_ACCOUNT = ("anonymous", "student")
 # actions without an id that a role without an account may take (never sent as that role)

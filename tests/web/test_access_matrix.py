@@ -94,6 +94,11 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "coordinator.allocation_xlsx": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
     "coordinator.print_route_sheets": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
     "coordinator.print_door_lists": {"anonymous": LOGIN, "coordinator": 302, "other_coordinator": 404, "school": 403, "company": 403},
+    # coordinator: late changes (web/coordinator/late_changes.py); day 1 is not published: the pages say so, an empty
+    # form is a form error, the actions are refused with a message (302), publishing without an allocation is a 404
+    **{f"coordinator.{name}": {"anonymous": LOGIN, "coordinator": status, "other_coordinator": 404, "school": 403, "company": 403}
+       for name, status in (("late_changes_page", 200), ("late_class", 422), ("late_students", 422), ("late_absent", 302),
+                            ("late_wishes", 200), ("late_withdraw", 302), ("late_replan", 302), ("late_publish", 404))},
     # coordinator: alliances and their meetings (web/coordinator/alliances.py, meetings.py). Alliance 1
     # is the coordinator's agency's; member 2, delegate 2, delegate 3 and candidate 2 are spare ones
     # the destructive routes use (see URL_VALUES); meeting 1 is polling, meeting 2 was held with minutes.

@@ -12,3 +12,4 @@ from scheduler_app.web.coordinator import alliances  # noqa: E402,F401
 from scheduler_app.web.coordinator import meetings  # noqa: E402,F401
 from scheduler_app.web.coordinator import jobs  # noqa: E402,F401
 from scheduler_app.web.coordinator import events  # noqa: E402,F401
+from scheduler_app.web.coordinator import late_changes  # noqa: E402,F401

@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from scheduler_app.domain import career_days, programmes, publication, rosters
+from scheduler_app.domain import career_days, late_changes, programmes, publication, rosters
 from scheduler_app.domain.allocation import active_allocation
 from scheduler_app.extensions import db
 from scheduler_app.models import CareerDay, Programme
@@ -83,6 +83,7 @@ def career_day(career_day_id: int):
         "coordinator/career_day.html", career_day=career_day, progress=career_days.progress(career_day),
         allocations=list(reversed(career_day.allocations)), running=active_allocation(career_day),
         versions=publication.publications(career_day),
+        pending=late_changes.pending(career_day), describe=late_changes.describe,
         deadlines=[(_("Companies book offers until"), career_day.booking_deadline),
                    (_("Schools register classes until"), career_day.registration_deadline),
                    (_("Students rank their wishes until"), career_day.wishes_deadline)],

@@ -30,13 +30,13 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
-from scheduler_app.domain import alliances, career_days, invitations, meetings, organisations, programmes, venues
+from scheduler_app.domain import alliances, career_days, classes, invitations, meetings, organisations, programmes, venues
 from scheduler_app.domain import allocation as allocations
 from scheduler_app.domain import employer_events as ev
 from scheduler_app.domain.meetings import MeetingSettings
 from scheduler_app.domain.scope import organisations_in_scope
 from scheduler_app.extensions import db
-from scheduler_app.models import Alliance, Allocation, Organisation, OrganisationKind
+from scheduler_app.models import Alliance, Allocation, CareerDay, Organisation, OrganisationKind
 from scheduler_app.web.forms import BoundedIntegerField
 
 NEW_VENUE = -1
@@ -287,3 +287,56 @@ class PrivacyNoticeForm(FlaskForm):
     text = TextAreaField(_l("Privacy notice"), validators=[Optional(), Length(max=ev.PRIVACY_NOTICE_MAX_LENGTH)],
                          description=_l("Shown to everyone who registers for an event of your programmes or of the "
                                         "companies you work with. Empty: a short default text."))
+
+
+# --- late changes, after the day's plan is published
+NAMES_MAX_LENGTH = classes.MAX_HEADCOUNT * (classes.NAME_MAX_LENGTH + 2)
+
+
+def _names(text: str | None) -> list[str]:
+    return (text or "").splitlines()
+
+
+class LateClassForm(FlaskForm):
+    school = SelectField(_l("School"), coerce=int)
+    name = StringField(_l("Class"), validators=[InputRequired(_l("Please enter a name.")), Length(max=classes.NAME_MAX_LENGTH)])
+    grade = BoundedIntegerField(_l("Grade"), [InputRequired(_l("Please enter a number."))], minimum=1, maximum=13)
+    first_round = SelectField(_l("Arrives for round"), coerce=int)
+    last_round = SelectField(_l("Stays until round"), coerce=int)
+    teacher_name = StringField(_l("Accompanying teacher"), validators=[Optional(), Length(max=classes.TEACHER_MAX_LENGTH)])
+    names = TextAreaField(_l("Students, one per line"), validators=[InputRequired(_l("Please enter at least one name.")),
+                                                                   Length(max=NAMES_MAX_LENGTH)])
+
+    def __init__(self, career_day: CareerDay, *args, **kwargs):
+        super().__init__(*args, prefix="class", **kwargs)
+        schools = db.session.scalars(organisations_in_scope(current_user)
+                                     .where(Organisation.kind == OrganisationKind.school).order_by(Organisation.name))
+        self.school.choices = [SelectChoice(school.id, school.name) for school in schools]
+        rounds = [SelectChoice(r.position, _("Round %(n)d (%(starts)s–%(ends)s)", n=r.position,
+                                              starts=f"{r.starts_at:%H:%M}", ends=f"{r.ends_at:%H:%M}"))
+                  for r in career_day.rounds]
+        self.first_round.choices, self.last_round.choices = rounds, rounds
+        if rounds and self.last_round.data is None:  # the class stays until the end unless told otherwise
+            self.last_round.data = rounds[-1].value
+        self.positions = [r.position for r in career_day.rounds]
+
+    def fields(self) -> dict:
+        """The presence window as the school's form stores it: None for "from the start" / "until the end"."""
+        first, last = self.first_round.data, self.last_round.data
+        return dict(name=self.name.data, grade=self.grade.data, teacher_name=self.teacher_name.data,
+                    first_round=None if first == min(self.positions) else first,
+                    last_round=None if last == max(self.positions) else last, names=_names(self.names.data))
+
+
+class LateStudentsForm(FlaskForm):
+    school_class = SelectField(_l("Class"), coerce=int)
+    names = TextAreaField(_l("Students, one per line"), validators=[InputRequired(_l("Please enter at least one name.")),
+                                                                   Length(max=NAMES_MAX_LENGTH)])
+
+    def name_list(self) -> list[str]:
+        return _names(self.names.data)
+
+    def __init__(self, career_day: CareerDay, *args, **kwargs):
+        super().__init__(*args, prefix="students", **kwargs)
+        self.school_class.choices = [SelectChoice(c.id, f"{c.name} ({c.school.name})")
+                                     for c in sorted(career_day.classes, key=lambda c: (c.school.name, c.name))]
