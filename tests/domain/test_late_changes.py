@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from scheduler_app.domain import late_changes
-from scheduler_app.domain.allocation import build_instance, publish, run_allocation
+from scheduler_app.allocation_runs import run_allocation
+from scheduler_app.domain.allocation import build_instance, publish
 from scheduler_app.domain.allocation_review import review
 from scheduler_app.domain.errors import DomainError, NotAllowed
 from scheduler_app.domain.printing import route_sheets
