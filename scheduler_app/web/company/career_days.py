@@ -17,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from scheduler_app.domain import offers, printing
+from scheduler_app.domain import dates, offers, printing
 from scheduler_app.domain.career_days import Deadline, deadline_of, is_open
 from scheduler_app.domain.dashboards import wall_clock
 from scheduler_app.domain.errors import DomainError, NotAllowed
@@ -63,8 +63,8 @@ class OfferForm(FlaskForm):
         else:
             self.company.choices = [SelectChoice(company.id, company.name) for company in companies]
         self.round_positions.choices = [
-            SelectChoice(r.position, _("Round %(n)d (%(starts)s–%(ends)s)", n=r.position, starts=f"{r.starts_at:%H:%M}",
-                                       ends=f"{r.ends_at:%H:%M}")) for r in career_day.rounds]
+            SelectChoice(r.position, _("Round %(n)d (%(starts)s–%(ends)s)", n=r.position, starts=dates.time(r.starts_at),
+                                       ends=dates.time(r.ends_at))) for r in career_day.rounds]
         any_grade = [SelectChoice(0, _("any"))]
         self.min_grade.choices = any_grade + [SelectChoice(grade, str(grade)) for grade in GRADES]
         self.max_grade.choices = any_grade + [SelectChoice(grade, str(grade)) for grade in GRADES]

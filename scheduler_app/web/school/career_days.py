@@ -13,7 +13,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from scheduler_app.domain import classes, printing, rosters, wishes
+from scheduler_app.domain import classes, dates, printing, rosters, wishes
 from scheduler_app.domain.career_days import Deadline, deadline_of, is_open
 from scheduler_app.domain.errors import DomainError, NotAllowed
 from scheduler_app.extensions import db
@@ -47,7 +47,7 @@ class ClassForm(FlaskForm):
         else:
             self.school.choices = [SelectChoice(school.id, school.name) for school in schools]
         rounds = [SelectChoice(r.position, _("Round %(n)d (%(starts)s–%(ends)s)", n=r.position,
-                                              starts=f"{r.starts_at:%H:%M}", ends=f"{r.ends_at:%H:%M}"))
+                                              starts=dates.time(r.starts_at), ends=dates.time(r.ends_at)))
                   for r in career_day.rounds]
         self.first_round.choices = rounds
         self.last_round.choices = rounds
