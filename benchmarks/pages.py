@@ -79,7 +79,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
-    from scheduler_app.domain.allocation import publish, run_allocation, start_allocation
+    from scheduler_app.allocation_runs import run_allocation
+    from scheduler_app.domain.allocation import publish, start_allocation
     from scheduler_app.extensions import db
     from scheduler_app.factory import create_app
     from scheduler_app.models import Allocation, CareerDay

@@ -112,7 +112,8 @@ def list_career_days() -> None:
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, help="Seconds the engine may search.")
 def allocate_career_day(day: int, time_limit: float | None) -> None:
     """Run the allocation engine for DAY (an id) now, in this process, and print the result."""
-    from scheduler_app.domain.allocation import run_allocation, start_allocation
+    from scheduler_app.allocation_runs import run_allocation
+    from scheduler_app.domain.allocation import start_allocation
     from scheduler_app.domain.allocation_review import review
 
     try:

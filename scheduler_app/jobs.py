@@ -10,8 +10,9 @@ Each job is done once, however many job processes run:
 
 - long work a process holds (an allocation, a mail being sent) carries a lease
   (:mod:`scheduler_app.domain.leases`) that its heartbeat renews; every process regularly fails the
-  runs whose lease ran out (:func:`fail_abandoned_allocations`), and a mail whose lease ran out is
-  sent by another process (:mod:`scheduler_app.delivery`);
+  allocation runs whose lease ran out (:func:`fail_abandoned_allocations`;
+  :mod:`scheduler_app.allocation_runs`), and a mail whose lease ran out is sent by another process
+  (:mod:`scheduler_app.delivery`);
 - everything else that falls due (a reminder, an automatic allocation, a deletion) is recorded as a
   :class:`~scheduler_app.models.DueItem` with a unique key (kind, target, due time), inserted in the
   SAME transaction as the work (:func:`do_once`): of two processes doing it at once, one commits and
@@ -32,8 +33,8 @@ from datetime import datetime
 from flask import Flask
 from sqlalchemy import select, update
 
+from scheduler_app import allocation_runs
 from scheduler_app.delivery import deliver_mail
-from scheduler_app.domain import allocation as allocations
 from scheduler_app.domain.leases import process_identity
 from scheduler_app.domain.locks import insert_unless_present
 from scheduler_app.extensions import db
@@ -83,7 +84,7 @@ def run_due_allocations(app: Flask, now: datetime | None = None) -> int:
     """Run queued allocations one at a time, oldest first; returns how many this process ran.
 
     Each is claimed by a conditional UPDATE (queued → running, under this process's lease) inside
-    :func:`~scheduler_app.domain.allocation.run_allocation`, so two processes never run the same one;
+    :func:`~scheduler_app.allocation_runs.run_allocation`, so two processes never run the same one;
     one that another process claimed first is skipped. Runs on the real clock (leases)."""
     ran = 0
     with app.app_context():
@@ -94,7 +95,7 @@ def run_due_allocations(app: Flask, now: datetime | None = None) -> int:
             db.session.rollback()  # end the read before the run claims and commits
             if allocation_id is None:
                 return ran
-            allocation = allocations.run_allocation(allocation_id, utc_now)
+            allocation = allocation_runs.run_allocation(allocation_id, utc_now)
             if allocation is not None:
                 ran += 1
                 log.info("allocation %s: %s %s", allocation.id, allocation.state.value, allocation.solver_status or "")
@@ -104,7 +105,7 @@ def fail_abandoned_allocations(app: Flask, now: datetime | None = None) -> int:
     """Fail the running allocations whose lease ran out (their process stopped renewing it), so the
     coordinator can start again; returns how many. Real clock (leases)."""
     with app.app_context():
-        count = allocations.fail_abandoned_allocations(utc_now())
+        count = allocation_runs.fail_abandoned_allocations(utc_now())
         db.session.commit()
     if count:
         log.warning("%d allocation(s) whose job process stopped marked as failed", count)

@@ -10,7 +10,7 @@ import time
 
 def main(settings_path: str, allocation_id: int) -> None:
     import scheduler_app.solver
-    from scheduler_app.domain.allocation import run_allocation
+    from scheduler_app.allocation_runs import run_allocation
     from scheduler_app.models_base import utc_now
     from tests.live_server import app_from_settings_file
 

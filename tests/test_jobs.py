@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from scheduler_app.domain.allocation import claim, start_allocation
+from scheduler_app.allocation_runs import claim
+from scheduler_app.domain.allocation import start_allocation
 from scheduler_app.domain.leases import LeaseTerms
 from scheduler_app.extensions import db
 from scheduler_app.jobs import JOBS, build_scheduler, fail_abandoned_allocations, run_due_allocations

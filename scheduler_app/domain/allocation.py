@@ -3,9 +3,9 @@
 The workflow a coordinator follows:
 
 1. :func:`start_allocation` queues a run (a web request or ``flask careerday allocate``);
-2. :func:`run_allocation` executes it outside any web request (the job process or the CLI):
-   it builds an allocation-instance/1 with :func:`build_instance`, calls the engine and saves the
-   answer in ONE transaction;
+2. :func:`scheduler_app.allocation_runs.run_allocation` executes it outside any web request (the
+   job process or the CLI): it builds an allocation-instance/1 with :func:`build_instance`, calls
+   the engine and saves the answer (:func:`save_result`) in ONE transaction;
 3. the coordinator reviews it (:mod:`scheduler_app.domain.allocation_review`), moves students by
    hand (:func:`move_student`, which locks the assignment), re-solves with minimal changes
    (:func:`resolve_with_minimal_changes`) and finally :func:`publish`\\ es one allocation.
@@ -13,24 +13,18 @@ The workflow a coordinator follows:
 Ids in the instance are stable strings made from database keys (``R<round.id>``, ``O<offer.id>``,
 ``C<company.id>``, ``S<slot.id>``, ``P<student.id>``), so results map back by id, never by position.
 
-Everything here follows the domain rules (flush, never commit) EXCEPT :func:`run_allocation`, a
-boundary like a job: it commits (see its docstring).
+Everything here follows the domain rules: flush, never commit. The run (claim, lease, progress,
+commits) is a boundary of its own, :mod:`scheduler_app.allocation_runs`.
 """
 from __future__ import annotations
 
-import logging
-import threading
-import time as monotonic_clock
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import current_app
-from sqlalchemy import String, cast, func, literal, select, update
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Load, Session, joinedload, selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import Load, joinedload, selectinload
 
-from scheduler_app.domain import audit, leases
+from scheduler_app.domain import audit
 from scheduler_app.domain.career_days import (
     Deadline,
     bump_calendar_sequence,
@@ -40,7 +34,6 @@ from scheduler_app.domain.career_days import (
     is_open,
 )
 from scheduler_app.domain.errors import DomainError, NotAllowed
-from scheduler_app.domain.leases import LeaseTerms
 from scheduler_app.domain.locks import Gone, lock_or_gone
 from scheduler_app.domain.mail import queue_mail
 from scheduler_app.domain.publication import changes, latest_publication, next_version, read_plan, snapshot_of
@@ -65,12 +58,9 @@ from scheduler_app.models import (
     User,
 )
 
-log = logging.getLogger(__name__)
-
 USABLE_STATUSES = ("optimal", "feasible")  # solver statuses whose assignments are a valid allocation
 ACTIVE_STATES = (AllocationState.queued, AllocationState.running)
 HIGHEST_GRADE = 13  # SchoolClass.grade is 1..13
-PROGRESS_INTERVAL_S = 0.5  # at most two progress writes per second
 
 
 @dataclass(frozen=True)
@@ -421,50 +411,7 @@ def resolve_with_minimal_changes(actor: User | None, allocation: Allocation, now
 
 
 # ---------------------------------------------------------------------------------------------
-# running (a boundary: commits)
-
-
-RUNNING = Allocation.state == AllocationState.running
-
-
-class LeaseLost(RuntimeError):
-    """This process no longer holds the run's lease: another process found it expired and failed it."""
-
-
-def claim(allocation_id: int, lease: LeaseTerms, now: datetime) -> bool:
-    """Move a queued allocation to running under this process's lease, by a conditional UPDATE, so
-    that two processes never run the same one; True for the process that won. Flushes only."""
-    return leases.claim(Allocation, allocation_id, lease, now, where=[Allocation.state == AllocationState.queued],
-                        values=dict(state=AllocationState.running, progress=0.0, phase="preparing"))
-
-
-def _progress_writer(allocation_id: int, owner: str, lost: threading.Event) -> Callable[[str, float], None]:
-    """A ``progress(phase, fraction)`` callback for the engine that writes to the allocation in its
-    own short transactions on a separate session, so a page polling the allocation sees it move
-    while the run's own session holds nothing open. Writes at most every PROGRESS_INTERVAL_S
-    (and whenever the phase changes); a failed write is logged, never fatal to the run. Once the
-    lease is ``lost`` it stops the engine (raises :class:`LeaseLost`): the result could not be saved."""
-    last = {"at": float("-inf"), "phase": None}
-
-    def report(phase: str, fraction: float) -> None:
-        if lost.is_set():
-            raise LeaseLost(f"allocation {allocation_id}: the lease was lost while the engine worked")
-        clock = monotonic_clock.monotonic()
-        if phase == last["phase"] and clock - last["at"] < PROGRESS_INTERVAL_S:
-            return
-        last.update(at=clock, phase=phase)
-        try:
-            with Session(db.engine) as session:
-                session.execute(
-                    update(Allocation)
-                    .where(Allocation.id == allocation_id, RUNNING, Allocation.claimed_by == owner)
-                    .values(progress=min(max(float(fraction), 0.0), 1.0), phase=str(phase)[:60])
-                )
-                session.commit()
-        except SQLAlchemyError:
-            log.warning("could not record progress of allocation %s", allocation_id, exc_info=True)
-
-    return report
+# saving a run's answer (the run itself, which commits, is scheduler_app.allocation_runs)
 
 
 def explanations_for(instance: dict, result: dict, only: str | None = None) -> dict[str, list[dict]]:
@@ -487,7 +434,7 @@ def explanations_for(instance: dict, result: dict, only: str | None = None) -> d
     return {key: [reason.to_dict() for reason in explain(parsed, result, key)] for key in student_keys}
 
 
-def _save_result(allocation: Allocation, instance: dict, result: dict, now: datetime) -> None:
+def save_result(allocation: Allocation, instance: dict, result: dict, now: datetime) -> None:
     """Write the engine's answer into ``allocation`` (flush only): status, numbers, and for a valid
     allocation every assignment and every slot's load. Ids are mapped back by key; an id the day
     does not know is an error (so a broken result is never half-saved)."""
@@ -520,89 +467,6 @@ def _save_result(allocation: Allocation, instance: dict, result: dict, now: date
     allocation.error = None
     db.session.flush()
     audit.record(allocation.created_by, "allocation.finish", allocation, now, status=status, objective=allocation.objective)
-
-
-def _mark_failed(allocation_id: int, owner: str, error: BaseException, now: datetime) -> None:
-    """Fail the run and give up its lease, if this process still holds it (commits)."""
-    leases.release(Allocation, allocation_id, owner, where=[RUNNING],
-                   values=dict(state=AllocationState.failed, error=f"{type(error).__name__}: {error}"[:2000],
-                               phase="failed", finished_at=now))
-    db.session.commit()
-
-
-def run_allocation(allocation_id: int, now_fn: Callable[[], datetime], *, time_limit_s: float | None = None,
-                   lease: LeaseTerms | None = None) -> Allocation | None:
-    """Execute a queued allocation. NOT for a web request: the job process and the CLI call it.
-
-    This is a transaction boundary like a job and commits, in this order:
-
-    1. claim: queued → running under ``lease`` (default: this process, with the app's
-       ``JOB_LEASE_SECONDS`` / ``JOB_HEARTBEAT_SECONDS``); returns None when another process won;
-    2. the engine runs in a child process (:func:`scheduler_app.solver.solve_isolated`), so a crash
-       of its native libraries (a segmentation fault was seen once in nine 5,000-student runs) fails
-       this run with a message and never takes the job process down; meanwhile a
-       :class:`~scheduler_app.domain.leases.Heartbeat` renews the lease and the engine's progress is
-       written, each in short separate transactions;
-    3. the whole answer (assignments, slot loads, status, objective, bound, metrics) in ONE
-       transaction, together with releasing the lease, and only if the lease is still ours.
-
-    Any exception (or an interruption) rolls step 3 back entirely and marks the allocation failed
-    with the error: none of its assignments is written, and every other allocation (the
-    published one above all) stays as it was. If another process expired the lease meanwhile (this
-    one seemed dead), the run stops and writes nothing: the allocation stays failed as that
-    process left it. Returns the allocation, refreshed.
-    """
-    from scheduler_app.solver import solve_isolated
-
-    lease = lease or lease_terms(current_app.config)
-    if not claim(allocation_id, lease, now_fn()):
-        db.session.rollback()
-        return None
-    db.session.commit()
-    try:
-        allocation = db.session.get(Allocation, allocation_id)
-        based_on = db.session.get(Allocation, allocation.based_on_id) if allocation.based_on_id else None
-        instance = build_instance(allocation.career_day, previous=based_on)
-        db.session.commit()  # hold no transaction open while the engine works (the reads are done)
-        with leases.Heartbeat(db.engine, Allocation, allocation_id, lease, now_fn, where=[RUNNING]) as heartbeat:
-            result = solve_isolated(instance, time_limit_s=time_limit_s, seed=instance["rules"]["seed"],
-                                    progress=_progress_writer(allocation_id, lease.owner, heartbeat.lost))
-        if not leases.release(Allocation, allocation_id, lease.owner, where=[RUNNING]):
-            raise LeaseLost(f"allocation {allocation_id}: another process expired the lease; the result is not saved")
-        _save_result(allocation, instance, result, now_fn())
-        db.session.commit()
-    except LeaseLost:
-        db.session.rollback()
-        log.warning("allocation %s: lease lost, result discarded", allocation_id)
-    except BaseException as error:  # noqa: BLE001 -- an interrupted run must not stay "running"
-        db.session.rollback()
-        log.exception("allocation %s failed", allocation_id)
-        _mark_failed(allocation_id, lease.owner, error, now_fn())
-        if not isinstance(error, Exception):
-            raise
-    allocation = db.session.get(Allocation, allocation_id)
-    db.session.refresh(allocation)
-    return allocation
-
-
-def lease_terms(config) -> LeaseTerms:
-    """This process's lease terms for allocation runs, from the app's settings."""
-    return LeaseTerms(owner=leases.process_identity(), duration=timedelta(seconds=config["JOB_LEASE_SECONDS"]),
-                      heartbeat=timedelta(seconds=config["JOB_HEARTBEAT_SECONDS"]))
-
-
-def fail_abandoned_allocations(now: datetime) -> int:
-    """Mark running allocations whose lease ran out as failed (flush only); returns how many.
-
-    Their job process stopped renewing (killed, hung, its machine gone), so the coordinator may
-    start again. Any job process runs this regularly; a run whose holder is alive (its lease is
-    renewed by the heartbeat) is never touched, and nobody waits for the dead process to restart."""
-    owner = func.coalesce(Allocation.claimed_by, "unknown")
-    until = func.coalesce(cast(Allocation.lease_until, String), "never")
-    message = (literal("Interrupted: the job process running it (") + owner + literal(") stopped; its lease ran out at ")
-               + until + literal(" UTC. Start the allocation again."))
-    return leases.expire(Allocation, now, where=[RUNNING],
-                         values=dict(state=AllocationState.failed, phase="failed", finished_at=now, error=message))
 
 
 # ---------------------------------------------------------------------------------------------

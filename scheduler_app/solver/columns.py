@@ -38,12 +38,7 @@ class Columns:
     def __init__(self, inst: Instance, units: list[Unit]):
         self.inst = inst
         self.units = units
-        prev = inst.previous_count()
-        self.prev: dict[tuple[int, int], int] = {}
-        for (s, l), n in prev.items():
-            st, sl = inst.student_by_id.get(s), inst.slot_by_id.get(l)
-            if st is not None and sl is not None:
-                self.prev[(st.index, sl.index)] = n
+        self.prev: dict[tuple[int, int], int] = inst.previous_by_index()
         self.pairs: list[tuple[int, int]] = []
         self.index: dict[tuple[int, int], int] = {}
 

@@ -14,7 +14,8 @@ Pipeline (see the package docstring for the overview):
    complete allocation in about a second), then the LP (every allowed column on small and
    mid-size days; ranked columns with pooled unranked seats on large ones, when it is expected
    to fit in the limit), its integral part fixed and CP-SAT on the fractional rest, then CP-SAT on
-   the whole model from the best allocation (small models) or LNS (large ones);
+   the whole model from the best allocation (small models) or LNS (large ones); every allocation
+   built on the way is improved round by round with exact min-cost flows (:mod:`.rounds`);
 5. :func:`_finish`: the answer is repaired until it keeps every hard constraint, else replaced by
    an exact CP-SAT model's, and checked with :func:`.check.check` before it is returned.
 
@@ -57,6 +58,8 @@ class _Ctx:
     budget: Budget
     seed: int
     progress: Progress | None
+    #: wall seconds the longest pass of the rounds' flows took (time kept for the last one)
+    rounds_s: float = 0.0
 
     def report(self, phase: str, frac: float) -> None:
         if self.progress is not None:
@@ -277,6 +280,9 @@ def _values_of(inst: Instance, units: list[Unit], model: Model, pairs) -> np.nda
 #: LNS steps = LNS_SHARE x limit / (2 x a step's deterministic budget): a count that depends on the
 #: limit alone; the clock (the time left) stops them earlier on a busy machine
 LNS_SHARE = 0.8
+#: wall seconds per deterministic second assumed for an LNS step (model building included); 2.0
+#: left time unused on mid-size days (mid-250-s2 with 15 s: optimal after 4.5 s, steps spent)
+LNS_WALL_PER_STEP = 1.0
 #: no improvement phase once the relative gap is at most this (a deterministic criterion)
 LNS_STOP_GAP = 0.0005
 
@@ -300,12 +306,13 @@ def _improve(inst: Instance, pairs, bound, ctx: _Ctx, targets=None):
 
     # the number of steps follows from the time limit alone (determinism); the wall clock is only
     # a safety net (a step with a few thousand columns needs ~0.3 deterministic s to beat its
-    # hint; about 2x that in wall time including the model build)
+    # hint; many end sooner, proven optimal on their neighbourhood)
     step_dtime = 0.3
-    steps = int(LNS_SHARE * ctx.budget.limit / (step_dtime * 2.0))
+    steps = int(LNS_SHARE * ctx.budget.limit / (step_dtime * LNS_WALL_PER_STEP))
     ctx.report("improve", 0.92)
     out, cut = improve(inst, pairs, seed=ctx.seed, steps=steps, step_dtime=step_dtime, size=60,
-                       wall_deadline=ctx.budget.deadline - _reserve(inst, ctx), bound=bound,
+                       wall_deadline=ctx.budget.deadline - _reserve(inst, ctx) - ctx.rounds_s,
+                       bound=bound,
                        objective=evaluate(inst, pairs).total, stop_gap=LNS_STOP_GAP,
                        targets=targets)
     if cut:
@@ -373,9 +380,9 @@ def _solve_general(inst: Instance, units: list[Unit], ctx: _Ctx) -> _Found:
             best.targets = _relaxed_costs(inst, seats)
         pairs, left = make_valid(inst, fill_missing(inst, place_in_rounds(inst, seats)))
         if not left:
-            best.offer(pairs)
+            best.offer(_by_rounds(inst, pairs, ctx, 0.25))
         took = time.perf_counter() - t
-        if best.proven() or i + 1 >= starts or budget.share(0.5, reserve) < 2 * took:
+        if best.proven() or i + 1 >= starts or budget.share(0.6, reserve) < 1.2 * took:
             break
     if best.lower is None:  # even the relaxation cannot seat the locks
         return _exact_infeasibility(inst, ctx, Model(inst, candidate_columns(
@@ -427,7 +434,7 @@ def _solve_general(inst: Instance, units: list[Unit], ctx: _Ctx) -> _Found:
         pairs = disaggregate(inst, units, counts)
         pairs, left = make_valid(inst, fill_missing(inst, top_up_min_size(inst, pairs)))
         if not left:
-            best.offer(pairs)
+            best.offer(_by_rounds(inst, pairs, ctx, 0.3))
     ctx.report("fill", 0.6)
     if best.proven():
         return best.found()
@@ -460,12 +467,31 @@ class _Best:
     def found(self) -> _Found:
         return _Found(self.pairs, self.lower)
 
+    def gap_left(self) -> bool:
+        return self.pairs is not None and (self.lower is None or self.value - self.lower >
+                                           LNS_STOP_GAP * abs(self.lower))
+
     def improved(self, ctx: _Ctx) -> _Found:
-        """LNS on the best allocation while the gap is above LNS_STOP_GAP."""
-        if self.pairs is not None and (self.lower is None or self.value - self.lower >
-                                       LNS_STOP_GAP * abs(self.lower)):
+        """LNS on the best allocation while the gap is above LNS_STOP_GAP, then the rounds'
+        flows again (LNS moves students between rounds, which opens new chains)."""
+        if self.gap_left():
             self.offer(_improve(self.inst, self.pairs, self.lower, ctx, self.targets))
+            if self.gap_left():
+                self.offer(_by_rounds(self.inst, self.pairs, ctx, 1.0))
         return self.found()
+
+
+def _by_rounds(inst: Instance, pairs, ctx: _Ctx, share: float):
+    """The allocation improved round by round with exact min-cost flows (:mod:`.rounds`), in
+    at most ``share`` of the time left."""
+    from .rounds import improve_by_rounds
+
+    t = time.perf_counter()
+    out, cut = improve_by_rounds(inst, pairs, deadline=ctx.budget.until(share, _reserve(inst, ctx)))
+    ctx.rounds_s = max(ctx.rounds_s, time.perf_counter() - t)
+    if cut:
+        ctx.budget.stopped_early = True
+    return out
 
 
 #: allocations built from the offer flow (with round penalties after the first) on large days

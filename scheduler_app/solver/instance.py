@@ -130,6 +130,16 @@ class Instance:
             out[pair] = out.get(pair, 0) + 1
         return out
 
+    def previous_by_index(self) -> dict[tuple[int, int], int]:
+        """The previous pairs as (student index, slot index) -> count; pairs naming an id that
+        no longer exists are left out."""
+        out: dict[tuple[int, int], int] = {}
+        for (s, l), n in self.previous_count().items():
+            st, sl = self.student_by_id.get(s), self.slot_by_id.get(l)
+            if st is not None and sl is not None:
+                out[(st.index, sl.index)] = n
+        return out
+
 
 # ----------------------------------------------------------------------------------------------
 class _Collector:

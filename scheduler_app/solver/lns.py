@@ -35,12 +35,7 @@ def improve(inst: Instance, pairs: list[tuple[str, str]], *, seed: int, steps: i
     nst = len(S)
     miss = inst.costs.missing_cost
     chg = inst.costs.change_cost
-    prev_cnt: dict[tuple[int, int], int] = defaultdict(int)
-    if chg:
-        for (s, l), n in inst.previous_count().items():
-            st, sl = inst.student_by_id.get(s), inst.slot_by_id.get(l)
-            if st is not None and sl is not None:
-                prev_cnt[(st.index, sl.index)] += n
+    prev_cnt = inst.previous_by_index() if chg else {}
     free_ok = [not (st.locked_slots or st.locked_offers) for st in S]
     # current allocation (indices)
     cur: list[list[int]] = [[] for _ in range(nst)]

@@ -4,8 +4,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from scheduler_app.domain import accounts, invitations
 from scheduler_app.domain.errors import DomainError
@@ -13,13 +13,18 @@ from scheduler_app.domain.invitations import InvitationGone, InvitationUnknown
 from scheduler_app.extensions import db, limiter, login_manager
 from scheduler_app.models import User
 from scheduler_app.models_base import utc_now
-from scheduler_app.web.forms import LoginForm
+from scheduler_app.web.actions import commit_or_flash, commit_or_show
 from scheduler_app.web.navigation import home_for, is_safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = None
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
 @login_manager.user_loader
@@ -45,12 +50,9 @@ def login():
         return redirect(home_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
-        try:
-            user = accounts.authenticate(form.email.data, form.password.data, utc_now())
-        except DomainError as error:
-            form.password.errors.append(_(error.message, **error.params))
-        else:
-            db.session.commit()
+        done, user = commit_or_show(form, lambda: accounts.authenticate(form.email.data, form.password.data, utc_now()),
+                                    "password")
+        if done:
             login_user(user)
             target = request.args.get("next")
             return redirect(target if is_safe_next(target) else home_for(user))
@@ -60,8 +62,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    accounts.end_sessions(current_user)
-    db.session.commit()
+    commit_or_flash(lambda: accounts.end_sessions(current_user))
     logout_user()
     flash(_("You have signed out."), "success")
     return redirect(url_for("public.home"))
@@ -103,16 +104,11 @@ def invitation(token: str):
     if not signs_in:
         del form.password, form.confirm
     if form.validate_on_submit():
-        try:
-            user = invitations.redeem(token, now, form.password.data if signs_in else None)
-        except InvitationGone as error:
-            db.session.rollback()
-            return _invitation_unusable(error, 410)
-        except DomainError as error:
-            db.session.rollback()
-            form.password.errors.append(_(error.message, **error.params))
-        else:
-            db.session.commit()
+        done, user = commit_or_show(form, lambda: invitations.redeem(token, now, form.password.data if signs_in else None),
+                                    "password")
+        if not done and isinstance(user, InvitationGone):  # used or withdrawn meanwhile
+            return _invitation_unusable(user, 410)
+        if done:
             if not signs_in:
                 flash(_("You are now also a contact of %(organisation)s. Please sign in with your password.",
                         organisation=invitation.organisation.name), "success")
@@ -132,13 +128,9 @@ def password():
         del form.current_password
     if form.validate_on_submit():
         current = form.current_password.data if "current_password" in form else None
-        try:
-            accounts.change_password(current_user._get_current_object(), current, form.password.data, utc_now())
-        except DomainError as error:
-            db.session.rollback()
-            getattr(form, error.field or "password").errors.append(_(error.message, **error.params))
-        else:
-            db.session.commit()
+        done, _result = commit_or_show(form, lambda: accounts.change_password(
+            current_user._get_current_object(), current, form.password.data, utc_now()), "password")
+        if done:
             login_user(current_user._get_current_object())  # this session continues under the new version
             flash(_("Your password has been saved. Other sessions have been signed out."), "success")
             return redirect(home_for(current_user))

@@ -25,6 +25,7 @@ from scheduler_app.domain.tokens import link_key
 from scheduler_app.extensions import db
 from scheduler_app.models import CalendarFeed, FeedKind, Programme
 from scheduler_app.models_base import utc_now
+from scheduler_app.web.actions import commit_or_flash
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 
@@ -64,16 +65,14 @@ def links(feed: CalendarFeed, name: str, qr_title: str) -> FeedLinks:
 def links_for(kind: FeedKind, owner_id: int, name: str) -> FeedLinks:
     """The owner's feed links for a page; the feed is made on first view (committed here: a page that
     shows a link must find it again)."""
-    feed = feeds.feed_for(kind, owner_id, token_key(), utc_now(), locale=str(get_locale()))
-    db.session.commit()
+    _done, feed = commit_or_flash(lambda: feeds.feed_for(kind, owner_id, token_key(), utc_now(), locale=str(get_locale())))
     return links(feed, name, _("QR code of the calendar address"))
 
 
 def renew_and_return(kind: FeedKind, owner_id: int, back: str) -> Response:
     """Give the owner's feed a new link (the old one answers 404 at once) and go back to the page."""
-    feed = feeds.feed_for(kind, owner_id, token_key(), utc_now(), locale=str(get_locale()))
-    feeds.renew(feed, token_key(), utc_now())
-    db.session.commit()
+    commit_or_flash(lambda: feeds.renew(feeds.feed_for(kind, owner_id, token_key(), utc_now(), locale=str(get_locale())),
+                                        token_key(), utc_now()))
     flash(_("The calendar has a new address. Subscribe again with it; the old address no longer works."), "success")
     return redirect(back)
 

@@ -1,10 +1,11 @@
-"""Form shapes (lengths, formats). Rules beyond shape live in the domain."""
+"""What every blueprint's forms share: field types and base classes. Each blueprint keeps its own forms
+(``web/<blueprint>/forms.py``, or beside the views of a one-module blueprint); forms check shapes
+(lengths, formats), the domain checks rules."""
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, PasswordField
-from wtforms.validators import DataRequired, Email, Length, NumberRange
+from wtforms import IntegerField
+from wtforms.validators import NumberRange
 
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,12}")
 
@@ -26,8 +27,3 @@ class BoundedIntegerField(IntegerField):
             self.data = None
             raise ValueError(self.range_message)
         self.data = int(text)
-
-
-class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])

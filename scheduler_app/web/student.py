@@ -28,6 +28,7 @@ from scheduler_app.domain.errors import DomainError
 from scheduler_app.extensions import db, limiter
 from scheduler_app.models import FeedKind, Student
 from scheduler_app.models_base import utc_now
+from scheduler_app.web.actions import commit_or_flash, commit_or_show
 from scheduler_app.web.feeds import links_for, renew_and_return
 from scheduler_app.web.inputs import parse_id
 
@@ -48,6 +49,11 @@ class WishesForm(FlaskForm):
     """One select per rank (``rank_1`` … ``rank_N``), added by :func:`wishes_form_for`."""
 
     rank_fields: list = []
+
+    def errors_for(self, field: str | None) -> list[str]:
+        """The domain's messages about wishes concern the list as a whole: they go above it
+        (:func:`~scheduler_app.web.actions.show_error`)."""
+        return self.form_errors
 
 
 def wishes_form_for(student: Student) -> WishesForm:
@@ -74,10 +80,6 @@ def wishes_form_for(student: Student) -> WishesForm:
 def offer_ids(form: WishesForm) -> list[int]:
     """The chosen offers in rank order; anything that cannot be an id becomes 0, which the domain refuses."""
     return [parse_id(field.data) or 0 for field in form.rank_fields]
-
-
-def show_wishes_error(form: WishesForm, error: DomainError) -> None:
-    form.form_errors.append(_(error.message, **error.params))
 
 
 def _session_value(student: Student) -> str:
@@ -150,13 +152,9 @@ def choose():
         picked, action = offer_ids(form), "save"
     arranged = wishes.arrange(picked, action, eligible, required)
     if action == "save" and (cards or form.validate_on_submit()):
-        try:
-            wishes.submit_wishes(student, student, arranged if cards else picked, utc_now())
-        except DomainError as error:
-            db.session.rollback()
-            show_wishes_error(form, error)
-        else:
-            db.session.commit()
+        done, _result = commit_or_show(form, lambda: wishes.submit_wishes(student, student, arranged if cards else picked,
+                                                                          utc_now()), "offers")
+        if done:
             return redirect(url_for("student.confirmation"))
     field_filter = (request.values.get("field") or "").strip()[:120]
     by_id = {offer.id: offer for offer in form.offers}
@@ -199,8 +197,7 @@ def renew_calendar():
 def sign_out():
     student = current_student()
     if student is not None:
-        wishes.end_student_sessions(student)
-        db.session.commit()
+        commit_or_flash(lambda: wishes.end_student_sessions(student))
     session.pop(SESSION_KEY, None)
     flash(_("You have signed out."), "success")
     return redirect(url_for("student.sign_in"))

@@ -61,7 +61,8 @@ def allocate(career_day: CareerDay, actor=None, based_on=None, now_fn=None, **ru
     at 2027-02-01 12:00 unless ``now_fn`` is given."""
     from datetime import datetime
 
-    from scheduler_app.domain.allocation import run_allocation, start_allocation
+    from scheduler_app.allocation_runs import run_allocation
+    from scheduler_app.domain.allocation import start_allocation
 
     now_fn = now_fn or (lambda: datetime(2027, 2, 1, 12, 0))
     allocation = start_allocation(actor, career_day, now_fn(), based_on=based_on)

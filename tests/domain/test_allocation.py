@@ -8,8 +8,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
-from scheduler_app.domain import allocation as allocation_domain
-from scheduler_app.domain.allocation import build_instance, publish, result_dict, run_allocation, start_allocation
+from scheduler_app import allocation_runs
+from scheduler_app.allocation_runs import run_allocation
+from scheduler_app.domain.allocation import build_instance, publish, result_dict, start_allocation
 from scheduler_app.domain.errors import DomainError, NotAllowed
 from scheduler_app.domain.leases import LeaseTerms, process_identity
 from scheduler_app.extensions import db
@@ -249,7 +250,7 @@ def test_a_run_whose_lease_another_process_expired_meanwhile_writes_nothing(db_s
     day = make_small_day()
 
     def another_process_recovers():
-        assert allocation_domain.fail_abandoned_allocations(NOW + timedelta(minutes=5)) == 1
+        assert allocation_runs.fail_abandoned_allocations(NOW + timedelta(minutes=5)) == 1
         db_session.commit()
 
     _solve_observing(monkeypatch, another_process_recovers)
@@ -264,10 +265,10 @@ def test_fail_abandoned_allocations_fails_only_runs_whose_lease_ran_out(db_sessi
     day = make_small_day()
     terms = LeaseTerms(owner="host:1:abc", duration=timedelta(seconds=60), heartbeat=timedelta(seconds=10))
     live = start_allocation(None, day.career_day, NOW)
-    assert allocation_domain.claim(live.id, terms, NOW)
+    assert allocation_runs.claim(live.id, terms, NOW)
 
-    assert allocation_domain.fail_abandoned_allocations(NOW + timedelta(seconds=59)) == 0
-    assert allocation_domain.fail_abandoned_allocations(NOW + timedelta(seconds=60)) == 1
+    assert allocation_runs.fail_abandoned_allocations(NOW + timedelta(seconds=59)) == 0
+    assert allocation_runs.fail_abandoned_allocations(NOW + timedelta(seconds=60)) == 1
     db_session.refresh(live)
     assert live.state is AllocationState.failed and "(host:1:abc) stopped" in live.error
     assert live.finished_at == NOW + timedelta(seconds=60)

@@ -6,11 +6,11 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
+from scheduler_app.allocation_runs import run_allocation
 from scheduler_app.domain.allocation import (
     move_student,
     remove_assignment,
     resolve_with_minimal_changes,
-    run_allocation,
     unlock,
 )
 from scheduler_app.domain.errors import DomainError

@@ -107,7 +107,8 @@ def test_printed_sheets_stay_as_published_whatever_changes_later(db_session, pub
 
 
 def test_publishing_twice_keeps_each_version_and_the_sheets_follow_the_latest(db_session, published):
-    from scheduler_app.domain.allocation import resolve_with_minimal_changes, run_allocation
+    from scheduler_app.allocation_runs import run_allocation
+    from scheduler_app.domain.allocation import resolve_with_minimal_changes
     from scheduler_app.domain.publication import publications, read_plan
 
     day, first = published
@@ -151,7 +152,8 @@ def test_the_published_allocations_csv_says_what_was_published(db_session, publi
 def test_a_new_version_lists_who_changes_and_mails_the_schools_and_companies_concerned(db_session, published):
     from sqlalchemy import select
 
-    from scheduler_app.domain.allocation import move_student, resolve_with_minimal_changes, run_allocation
+    from scheduler_app.allocation_runs import run_allocation
+    from scheduler_app.domain.allocation import move_student, resolve_with_minimal_changes
     from scheduler_app.domain.publication import changes_against_published
     from scheduler_app.models import Assignment, OutgoingMail
     from tests.factories import make_company_contact, make_school_contact

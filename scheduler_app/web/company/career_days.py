@@ -8,72 +8,21 @@ import io
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from scheduler_app.domain import dates, offers, printing
+from scheduler_app.domain import offers, printing
 from scheduler_app.domain.career_days import Deadline, deadline_of, is_open
 from scheduler_app.domain.dashboards import wall_clock
-from scheduler_app.domain.errors import DomainError, NotAllowed
+from scheduler_app.domain.errors import DomainError
 from scheduler_app.domain.exports import FORMULA_STARTS
 from scheduler_app.extensions import db
 from scheduler_app.models import CareerDay, Offer
 from scheduler_app.models_base import utc_now
 from scheduler_app.web.access import company_contact_required, get_owned_or_404
+from scheduler_app.web.actions import commit_or_flash, commit_or_show
 from scheduler_app.web.company import bp
-from scheduler_app.web.forms import BoundedIntegerField
-
-GRADES = range(offers.LOWEST_GRADE, offers.HIGHEST_GRADE + 1)
-
-
-class RoundCheckboxes(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-class OfferForm(FlaskForm):
-    company = SelectField(_l("Company"), coerce=int)
-    title = StringField(_l("Title"), validators=[InputRequired(_l("Please enter a title.")), Length(max=offers.TITLE_MAX_LENGTH)],
-                        description=_l("For example “Ausbildung Mechatroniker/in – Werkstatt erleben”."))
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=offers.DESCRIPTION_MAX_LENGTH)],
-                                description=_l("What students will see and do; students read this when they choose."))
-    occupational_field = StringField(_l("Occupational field"), validators=[Optional(), Length(max=offers.FIELD_MAX_LENGTH)],
-                                     description=_l("For example “Metall und Elektro” or “Pflege”."))
-    round_positions = RoundCheckboxes(_l("Rounds"), coerce=int, validate_choice=False)
-    seats = BoundedIntegerField(_l("Seats per round"), [InputRequired(_l("Please enter a number."))], minimum=1,
-                                maximum=offers.MAX_SEATS)
-    min_size = BoundedIntegerField(_l("Minimum group size"), [InputRequired(_l("Please enter a number."))], minimum=0,
-                                   maximum=offers.MAX_SEATS, default=0,
-                                   description=_l("0 for none: below it, the round does not take place."))
-    min_grade = SelectField(_l("From grade"), coerce=int)
-    max_grade = SelectField(_l("Up to grade"), coerce=int)
-    room_wish = StringField(_l("Room or table wish"), validators=[Optional(), Length(max=offers.ROOM_WISH_MAX_LENGTH)],
-                            description=_l("For example “a room with a projector” or “a table near a power socket”."))
-
-    def __init__(self, career_day: CareerDay, companies, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if len(companies) == 1:
-            del self.company
-        else:
-            self.company.choices = [SelectChoice(company.id, company.name) for company in companies]
-        self.round_positions.choices = [
-            SelectChoice(r.position, _("Round %(n)d (%(starts)s–%(ends)s)", n=r.position, starts=dates.time(r.starts_at),
-                                       ends=dates.time(r.ends_at))) for r in career_day.rounds]
-        any_grade = [SelectChoice(0, _("any"))]
-        self.min_grade.choices = any_grade + [SelectChoice(grade, str(grade)) for grade in GRADES]
-        self.max_grade.choices = any_grade + [SelectChoice(grade, str(grade)) for grade in GRADES]
-
-    def fields(self) -> dict:
-        return dict(title=self.title.data, description=self.description.data,
-                    occupational_field=self.occupational_field.data, round_positions=self.round_positions.data or [],
-                    seats=self.seats.data, min_size=self.min_size.data, min_grade=self.min_grade.data or None,
-                    max_grade=self.max_grade.data or None, room_wish=self.room_wish.data)
+from scheduler_app.web.company.forms import OfferForm
 
 
 def _career_day_or_404(career_day_id: int) -> CareerDay:
@@ -85,13 +34,6 @@ def _career_day_or_404(career_day_id: int) -> CareerDay:
 
 def _offer_or_404(offer_id: int) -> Offer:
     return get_owned_or_404(Offer, offer_id, lambda offer: offer.company_id)
-
-
-def _show_error(form: FlaskForm, error: DomainError) -> None:
-    if isinstance(error, NotAllowed):
-        abort(403)
-    field = getattr(form, error.field or "title", None) or form.title
-    field.errors = [*field.errors, _(error.message, **error.params)]
 
 
 @bp.route("/career-days/")
@@ -128,13 +70,9 @@ def book_offer(career_day_id: int):
         company = companies[0] if len(companies) == 1 else next((c for c in companies if c.id == form.company.data), None)
         if company is None:
             abort(404)
-        try:
-            offer = offers.book_offer(current_user, career_day, company, **form.fields(), now=utc_now())
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
+        done, offer = commit_or_show(form, lambda: offers.book_offer(current_user, career_day, company, **form.fields(),
+                                                                     now=utc_now()), "title")
+        if done:
             flash(_("“%(title)s” is booked.", title=offer.title), "success")
             return redirect(url_for("company.career_day", career_day_id=career_day.id))
     elif not form.is_submitted():
@@ -150,13 +88,9 @@ def edit_offer(offer_id: int):
     career_day = offer.career_day
     form = OfferForm(career_day, [offer.company], obj=offer)
     if form.validate_on_submit():
-        try:
-            offers.update_offer(current_user, offer, **form.fields(), now=utc_now())
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
+        done, _result = commit_or_show(form, lambda: offers.update_offer(current_user, offer, **form.fields(), now=utc_now()),
+                                       "title")
+        if done:
             flash(_("“%(title)s” has been changed.", title=offer.title), "success")
             return redirect(url_for("company.career_day", career_day_id=career_day.id))
     elif not form.is_submitted():
@@ -174,15 +108,8 @@ def edit_offer(offer_id: int):
 def withdraw_offer(offer_id: int):
     offer = _offer_or_404(offer_id)
     career_day_id, title = offer.career_day_id, offer.title
-    try:
-        offers.withdraw_offer(current_user, offer, utc_now())
-    except DomainError as error:
-        db.session.rollback()
-        if isinstance(error, NotAllowed):
-            abort(403)
-        flash(_(error.message, **error.params), "error")
-    else:
-        db.session.commit()
+    done, _result = commit_or_flash(lambda: offers.withdraw_offer(current_user, offer, utc_now()))
+    if done:
         flash(_("“%(title)s” has been withdrawn.", title=title), "success")
     return redirect(url_for("company.career_day", career_day_id=career_day_id))
 

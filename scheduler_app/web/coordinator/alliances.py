@@ -5,77 +5,26 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import func
-from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
 
 from scheduler_app.domain import alliances, meetings, programmes, rosters
 from scheduler_app.domain.delegate_links import link_url
-from scheduler_app.domain.errors import DomainError, NotAllowed
-from scheduler_app.domain.scope import organisations_in_scope, works_with
+from scheduler_app.domain.scope import works_with
 from scheduler_app.extensions import db
-from scheduler_app.models import Alliance, AllianceDelegate, AllianceMember, Organisation, OrganisationKind
+from scheduler_app.models import Alliance, AllianceDelegate, AllianceMember, OrganisationKind
 from scheduler_app.models_base import utc_now
 from scheduler_app.web.access import coordinator_required
 from scheduler_app.web.actions import commit_or_flash, commit_or_show
 from scheduler_app.web.coordinator import bp
-
-NEW_ORGANISATION = 0
-KIND_NAMES = {
-    OrganisationKind.agency: _l("Agency (job centre, employment agency, economic development)"),
-    OrganisationKind.chamber: _l("Chamber or guild"),
-    OrganisationKind.training_provider: _l("Training provider"),
-    OrganisationKind.company: _l("Company"),
-    OrganisationKind.school: _l("School"),
-}
-
-
-class AllianceForm(FlaskForm):
-    agency = SelectField(_l("Coordinating agency"), coerce=int)
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=alliances.NAME_MAX_LENGTH)],
-                       description=_l("For example “Fachkräftebündnis Osnabrücker Land”."))
-    region = StringField(_l("Region"), validators=[Length(max=alliances.REGION_MAX_LENGTH)])
-    federal_state = SelectField(_l("Federal state"), choices=[SelectChoice("", _l("none (nationwide holidays only)"))] + [
-        SelectChoice(code, name) for code, name in sorted(alliances.FEDERAL_STATES.items(), key=lambda item: item[1])],
-        description=_l("Candidate dates on this state's public holidays are marked."))
-
-
-class MemberForm(FlaskForm):
-    organisation = SelectField(_l("Organisation"), coerce=int)
-    kind = SelectField(_l("Kind of the new organisation"), choices=[SelectChoice(kind.value, label) for kind, label in KIND_NAMES.items()])
-    name = StringField(_l("Name of the new organisation"), validators=[Length(max=alliances.NAME_MAX_LENGTH)],
-                       description=_l("If it is registered already (for example by another agency), it is linked, not copied."))
-    city = StringField(_l("City"), validators=[Length(max=120)])
-    required = BooleanField(_l("Required member (for example a chairing organisation)"))
-
-    def __init__(self, alliance: Alliance, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        members = {member.organisation_id for member in alliance.members}
-        self.choosable = [organisation for organisation in db.session.scalars(
-            organisations_in_scope(current_user).order_by(func.lower(Organisation.name), Organisation.id))
-            if organisation.id not in members]
-        self.organisation.choices = [SelectChoice(NEW_ORGANISATION, _l("A new organisation (enter below) …"))] + [
-            SelectChoice(organisation.id, organisation.name) for organisation in self.choosable]
-
-
-class DelegateForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=alliances.NAME_MAX_LENGTH)])
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Please enter an e-mail address.")),
-                                                          Length(max=alliances.EMAIL_MAX_LENGTH)])
-    function = StringField(_l("Function"), validators=[Optional(), Length(max=alliances.FUNCTION_MAX_LENGTH)],
-                           description=_l("For example “Head of training”."))
-
-
-class MemberListForm(FlaskForm):
-    file = FileField(_l("Member list (CSV or Excel)"), validators=[FileRequired(_l("Please choose a file."))],
-                     description=_l("Columns: Organisation, Art (Agentur, Kammer, Bildungsträger, Unternehmen or Schule), "
-                                    "Delegierte/r, E-Mail; optionally Funktion and Pflichtmitglied (ja/nein). "
-                                    "One row per delegate."))
+from scheduler_app.web.coordinator.forms import (
+    KIND_NAMES,
+    NEW_ORGANISATION,
+    AllianceForm,
+    DelegateForm,
+    MemberForm,
+    MemberListForm,
+)
 
 
 def alliance_or_404(alliance_id: int) -> Alliance:
@@ -255,18 +204,15 @@ def import_members(alliance_id: int):
     problems = []
     if form.validate_on_submit():
         upload = form.file.data
-        try:
+
+        def import_list():
             rows = alliances.read_member_list(upload.filename or "", upload.read(rosters.MAX_FILE_BYTES + 1))
-            result = alliances.import_members(current_user, alliance, rows, utc_now(), current_app.config["PUBLIC_BASE_URL"])
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
-        except DomainError as error:
-            db.session.rollback()
-            form.file.errors.append(_(error.message, **error.params))
-            problems = [(p.row, _(p.message, **p.params)) for p in getattr(error, "problems", [])]
+            return alliances.import_members(current_user, alliance, rows, utc_now(), current_app.config["PUBLIC_BASE_URL"])
+
+        done, result = commit_or_show(form, import_list, "file")
+        if not done:  # a file with bad rows: each of them, besides the message
+            problems = [(p.row, _(p.message, **p.params)) for p in getattr(result, "problems", [])]
         else:
-            db.session.commit()
             flash(_("%(members)d members and %(delegates)d delegates have been added.", members=result.members,
                     delegates=result.delegates), "success")
             return redirect(url_for("coordinator.alliance", alliance_id=alliance.id))

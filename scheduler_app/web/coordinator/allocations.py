@@ -9,21 +9,18 @@ from flask import Response, abort, flash, jsonify, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import SelectField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired
 
 from scheduler_app.domain import allocation as allocations
 from scheduler_app.domain import allocation_review, career_days, exports, printing, publication
-from scheduler_app.domain.errors import DomainError, NotAllowed
+from scheduler_app.domain.errors import DomainError
 from scheduler_app.extensions import db
 from scheduler_app.models import Allocation, AllocationState, Assignment, Slot, Student
 from scheduler_app.models_base import utc_now
 from scheduler_app.web.access import coordinator_required
-from scheduler_app.web.actions import commit_or_flash
+from scheduler_app.web.actions import commit_or_flash, commit_or_show
 from scheduler_app.web.coordinator import bp
 from scheduler_app.web.coordinator.career_days import career_day_or_404
+from scheduler_app.web.coordinator.forms import MoveForm
 from scheduler_app.web.inputs import parse_id
 
 POLL_SECONDS = 2
@@ -43,28 +40,6 @@ PHASES = {
     "failed": _l("Failed"),
 }
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class MoveForm(FlaskForm):
-    student = SelectField(_l("Student"), coerce=int, validators=[DataRequired(_l("Please choose a student."))])
-    slot = SelectField(_l("Move to"), coerce=int, validators=[DataRequired(_l("Please choose a slot."))])
-
-    def __init__(self, allocation: Allocation, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        career_day = allocation.career_day
-        self.student.choices = [SelectChoice(0, _("Choose a student"))] + [
-            SelectChoice(s.id, f"{s.display_name} – {s.school_class.name} ({s.school_class.school.name})")
-            for s in allocations.students_of(career_day)
-        ]
-        loads = {load.slot_id: load.assigned for load in allocation.slot_loads}
-        slots = sorted((slot for offer in career_day.offers for slot in offer.slots),
-                       key=lambda s: (s.round.position, s.offer.title.lower(), s.id))
-        self.slot.choices = [SelectChoice(0, _("Choose a slot"))] + [
-            SelectChoice(slot.id, _("Round %(n)d: %(offer)s (%(company)s), %(assigned)d of %(capacity)d seats taken",
-                                    n=slot.round.position, offer=slot.offer.title, company=slot.offer.company.name,
-                                    assigned=loads.get(slot.id, 0), capacity=slot.capacity))
-            for slot in slots
-        ]
 
 
 def _allocation_or_404(allocation_id: int) -> Allocation:
@@ -141,16 +116,9 @@ def move_student(allocation_id: int):
     form = MoveForm(allocation)
     if form.validate_on_submit():
         student, slot = db.session.get(Student, form.student.data), db.session.get(Slot, form.slot.data)
-        try:
-            allocations.move_student(current_user, allocation, student, slot, utc_now())
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
-        except DomainError as error:
-            db.session.rollback()
-            getattr(form, error.field or "slot").errors.append(_(error.message, **error.params))
-        else:
-            db.session.commit()
+        done, _moved = commit_or_show(form, lambda: allocations.move_student(current_user, allocation, student, slot,
+                                                                             utc_now()), "slot")
+        if done:
             flash(_("%(student)s now attends %(offer)s in round %(round)d; this assignment is fixed.",
                     student=student.display_name, offer=slot.offer.title, round=slot.round.position), "success")
             if request.form.get("back") == "student":

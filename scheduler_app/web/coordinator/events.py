@@ -5,11 +5,7 @@ its registrations. Ids outside the coordinator's scope answer 404."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,8 +17,9 @@ from scheduler_app.models import EmployerEvent, Organisation, OrganisationKind, 
 from scheduler_app.models_base import utc_now
 from scheduler_app.web.access import coordinator_required
 from scheduler_app.web.actions import commit_or_flash, commit_or_show
-from scheduler_app.web.company.events import DuplicateForm, EventForm
+from scheduler_app.web.company.forms import DuplicateForm, EventForm
 from scheduler_app.web.coordinator import bp
+from scheduler_app.web.coordinator.forms import PrivacyNoticeForm
 from scheduler_app.web.events import KIND_LABELS, XLSX, download, event_path, site
 from scheduler_app.web.inputs import parse_id
 
@@ -200,13 +197,6 @@ def cancel_company_event(event_id: int):
 
 
 # --- the privacy notice the registration forms link ---------------------------------------------------
-
-
-class PrivacyNoticeForm(FlaskForm):
-    agency = SelectField(_l("Agency"), coerce=int)
-    text = TextAreaField(_l("Privacy notice"), validators=[Optional(), Length(max=ev.PRIVACY_NOTICE_MAX_LENGTH)],
-                         description=_l("Shown to everyone who registers for an event of your programmes or of the "
-                                        "companies you work with. Empty: a short default text."))
 
 
 @bp.route("/privacy-notice", methods=["GET", "POST"])

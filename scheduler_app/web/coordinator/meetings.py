@@ -6,24 +6,12 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from werkzeug.exceptions import RequestEntityTooLarge
-from wtforms import (
-    BooleanField,
-    DateField,
-    DateTimeLocalField,
-    StringField,
-    TextAreaField,
-    TimeField,
-)
-from wtforms.validators import InputRequired, Length, Optional
 
 from scheduler_app.domain import alliances, date_rule, meetings
-from scheduler_app.domain.meetings import CandidateSeries, MeetingSettings
+from scheduler_app.domain.meetings import CandidateSeries
 from scheduler_app.extensions import db
 from scheduler_app.models import Alliance, AllianceMeeting, CandidateDate
 from scheduler_app.models_base import utc_now
@@ -31,50 +19,10 @@ from scheduler_app.web.access import coordinator_required
 from scheduler_app.web.actions import commit_or_flash, commit_or_show
 from scheduler_app.web.coordinator import bp
 from scheduler_app.web.coordinator.alliances import alliance_or_404
-from scheduler_app.web.coordinator.venue_fields import NO_VENUE, VenueFields
-from scheduler_app.web.forms import BoundedIntegerField
+from scheduler_app.web.coordinator.forms import NO_VENUE, CandidateForm, MeetingForm, MinutesForm
 
 # a minutes PDF may have 10 MB; the request may be a little larger (the form's other fields)
 MINUTES_REQUEST_LIMIT = meetings.MINUTES_PDF_MAX_BYTES + 1024 * 1024
-
-
-class MeetingForm(FlaskForm, VenueFields):
-    title = StringField(_l("Title"), validators=[InputRequired(_l("Please enter a title.")), Length(max=meetings.TITLE_MAX_LENGTH)],
-                        description=_l("For example “Bündnistreffen Frühjahr 2027”."))
-    agenda = TextAreaField(_l("Agenda"), validators=[Length(max=meetings.AGENDA_MAX_LENGTH)],
-                           description=_l("One item per line. The next meeting starts from this agenda."))
-    room = StringField(_l("Room"), validators=[Length(max=meetings.ROOM_MAX_LENGTH)])
-    online_url = StringField(_l("Online link"), validators=[Length(max=meetings.URL_MAX_LENGTH)],
-                             description=_l("For an online or hybrid meeting, e.g. https://meet.example.org/buendnis."))
-    duration_minutes = BoundedIntegerField(_l("Duration in minutes"), [InputRequired(_l("Please enter a number."))],
-                                           default=120, minimum=meetings.MIN_DURATION, maximum=meetings.MAX_DURATION)
-    poll_deadline = DateTimeLocalField(_l("Poll deadline"), validators=[Optional()],
-                                       description=_l("Delegates answer until then; it must lie before the first candidate date."))
-    poll_shows_names = BooleanField(_l("Delegates see which organisations answered what (otherwise only the counts)"))
-    auto_decide = BooleanField(_l("At the poll deadline, fix the date by the rule automatically"))
-
-    def __init__(self, agency_id: int, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.offer_venues(agency_id)
-
-    def settings(self, venue) -> MeetingSettings:
-        return MeetingSettings(title=self.title.data, agenda=self.agenda.data, venue=venue, room=self.room.data,
-                               online_url=self.online_url.data, duration_minutes=self.duration_minutes.data,
-                               poll_deadline=self.poll_deadline.data, poll_shows_names=self.poll_shows_names.data,
-                               auto_decide=self.auto_decide.data)
-
-
-class CandidateForm(FlaskForm):
-    first_day = DateField(_l("Date (the first, for a series)"), validators=[InputRequired(_l("Please enter the date."))])
-    starts = TimeField(_l("From"), validators=[InputRequired(_l("Please enter the start."))])
-    ends = TimeField(_l("Until"), validators=[Optional()], description=_l("Empty: the meeting's duration."))
-    weeks = BoundedIntegerField(_l("Weekly, for this many weeks"), [InputRequired(_l("Please enter a number."))], default=1,
-                                minimum=1, maximum=meetings.MAX_WEEKS, description=_l("1 adds one date. “Every Tuesday for six weeks”: the first Tuesday and 6."))
-
-
-class MinutesForm(FlaskForm):
-    text = TextAreaField(_l("Minutes"), validators=[Length(max=meetings.MINUTES_TEXT_MAX_LENGTH)])
-    pdf = FileField(_l("Minutes as PDF (at most 10 MB)"))
 
 
 def meeting_or_404(meeting_id: int) -> AllianceMeeting:

@@ -3,19 +3,16 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import EmailField, RadioField, StringField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length
 
 from scheduler_app.domain import invitations, organisations
-from scheduler_app.domain.errors import DomainError
 from scheduler_app.domain.scope import works_with
 from scheduler_app.extensions import db
 from scheduler_app.models import Invitation, Organisation, OrganisationKind
 from scheduler_app.models_base import utc_now
 from scheduler_app.web.access import coordinator_required
+from scheduler_app.web.actions import commit_or_flash, commit_or_show
 from scheduler_app.web.coordinator import bp
+from scheduler_app.web.coordinator.forms import InvitationForm, OrganisationForm
 
 KIND_LABELS = {
     OrganisationKind.school: _l("Schools"),
@@ -24,28 +21,6 @@ KIND_LABELS = {
     OrganisationKind.chamber: _l("Chambers and guilds"),
     OrganisationKind.training_provider: _l("Training providers"),
 }
-
-
-class OrganisationForm(FlaskForm):
-    kind = RadioField(_l("Kind"), choices=[SelectChoice("school", _l("School")), SelectChoice("company", _l("Company"))],
-                      validators=[DataRequired(_l("Please choose school or company."))])
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")),
-                                               Length(max=organisations.NAME_MAX_LENGTH)])
-    city = StringField(_l("City"), validators=[Length(max=organisations.CITY_MAX_LENGTH)])
-
-
-class InvitationForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")),
-                                               Length(max=invitations.NAME_MAX_LENGTH)])
-    email = EmailField(_l("E-mail address"), validators=[
-        DataRequired(_l("Please enter an e-mail address.")),
-        Email(_l("Please enter a valid e-mail address.")),
-        Length(max=invitations.EMAIL_MAX_LENGTH),
-    ])
-
-
-def _show_error(form: FlaskForm, error: DomainError, default_field: str) -> None:
-    getattr(form, error.field or default_field).errors.append(_(error.message, **error.params))
 
 
 def _organisation_or_404(organisation_id: int) -> Organisation:
@@ -68,14 +43,9 @@ def organisations_list():
 def organisation_new():
     form = OrganisationForm()
     if form.validate_on_submit():
-        try:
-            organisation = organisations.create_organisation(
-                current_user, OrganisationKind(form.kind.data), form.name.data, form.city.data, utc_now())
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error, "name")
-        else:
-            db.session.commit()
+        done, organisation = commit_or_show(form, lambda: organisations.create_organisation(
+            current_user, OrganisationKind(form.kind.data), form.name.data, form.city.data, utc_now()), "name")
+        if done:
             flash(_("“%(name)s” has been registered.", name=organisation.name), "success")
             return redirect(url_for("coordinator.organisation", organisation_id=organisation.id))
     return render_template("coordinator/organisations_new.html", form=form), 422 if form.errors else 200
@@ -101,15 +71,11 @@ def invitation_create(organisation_id: int):
         abort(404)
     form = InvitationForm()
     if form.validate_on_submit():
-        try:
-            invitation, token = invitations.invite(
-                current_user, organisation, form.email.data, form.name.data, utc_now(),
-                current_app.config["INVITATION_TTL"], current_app.config["PUBLIC_BASE_URL"])
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error, "email")
-        else:
-            db.session.commit()
+        done, invited = commit_or_show(form, lambda: invitations.invite(
+            current_user, organisation, form.email.data, form.name.data, utc_now(),
+            current_app.config["INVITATION_TTL"], current_app.config["PUBLIC_BASE_URL"]), "email")
+        if done:
+            invitation, token = invited
             link = invitations.invitation_link(current_app.config["PUBLIC_BASE_URL"], token)
             return render_template("coordinator/invitations_sent.html", invitation=invitation, link=link)
     return _render_organisation(organisation, form), 422
@@ -121,13 +87,8 @@ def invitation_revoke(invitation_id: int):
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or not works_with(current_user, invitation.organisation):
         abort(404)
-    try:
-        invitations.revoke(current_user, invitation, utc_now())
-    except DomainError as error:
-        db.session.rollback()
-        flash(_(error.message, **error.params), "error")
-    else:
-        db.session.commit()
+    done, _result = commit_or_flash(lambda: invitations.revoke(current_user, invitation, utc_now()))
+    if done:
         flash(_("The invitation for %(email)s has been withdrawn; its link no longer works.", email=invitation.email),
               "success")
     return redirect(url_for("coordinator.organisation", organisation_id=invitation.organisation_id))

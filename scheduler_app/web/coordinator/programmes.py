@@ -1,28 +1,19 @@
 """Programmes: create one, see everything it holds."""
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import SelectChoice
 
 from scheduler_app.domain import programmes
 from scheduler_app.domain.dashboards import programme_events
-from scheduler_app.domain.errors import DomainError
 from scheduler_app.extensions import db
 from scheduler_app.models import FeedKind, Programme
 from scheduler_app.models_base import utc_now
 from scheduler_app.web.access import coordinator_required
+from scheduler_app.web.actions import commit_or_show
 from scheduler_app.web.coordinator import bp
+from scheduler_app.web.coordinator.forms import ProgrammeForm
 from scheduler_app.web.feeds import links_for
-
-
-class ProgrammeForm(FlaskForm):
-    agency = SelectField(_l("Agency"), coerce=int)
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=programmes.NAME_MAX_LENGTH)],
-                       description=_l("For example “BO-Tage Landkreis Osnabrück 2027”."))
-    description = TextAreaField(_l("Description"), validators=[Length(max=programmes.DESCRIPTION_MAX_LENGTH)])
 
 
 @bp.route("/programmes/new", methods=["GET", "POST"])
@@ -38,13 +29,9 @@ def new_programme():
         form.agency.choices = [SelectChoice(agency.id, agency.name) for agency in agencies]
     if form.validate_on_submit():
         agency = next(agency for agency in agencies if len(agencies) == 1 or agency.id == form.agency.data)
-        try:
-            programme = programmes.create_programme(current_user, agency, form.name.data, form.description.data, utc_now())
-        except DomainError as error:
-            db.session.rollback()
-            getattr(form, error.field or "name").errors.append(_(error.message, **error.params))
-        else:
-            db.session.commit()
+        done, programme = commit_or_show(form, lambda: programmes.create_programme(
+            current_user, agency, form.name.data, form.description.data, utc_now()), "name")
+        if done:
             flash(_("Programme “%(name)s” created.", name=programme.name), "success")
             return redirect(url_for("coordinator.programme", programme_id=programme.id))
     return render_template("coordinator/programme_form.html", form=form)

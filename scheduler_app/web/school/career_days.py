@@ -5,79 +5,20 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional
 
-from scheduler_app.domain import classes, dates, printing, rosters, wishes
+from scheduler_app.domain import classes, printing, rosters, wishes
 from scheduler_app.domain.career_days import Deadline, deadline_of, is_open
-from scheduler_app.domain.errors import DomainError, NotAllowed
+from scheduler_app.domain.errors import DomainError
 from scheduler_app.extensions import db
 from scheduler_app.models import CareerDay, FeedKind, SchoolClass, Student
 from scheduler_app.models_base import utc_now
 from scheduler_app.web.feeds import links_for, renew_and_return
 from scheduler_app.web.access import get_owned_or_404, school_contact_required
-from scheduler_app.web.actions import commit_or_flash
-from scheduler_app.web.forms import BoundedIntegerField
+from scheduler_app.web.actions import commit_or_flash, commit_or_show
 from scheduler_app.web.school import bp
-from scheduler_app.web.student import offer_ids, show_wishes_error, wishes_form_for
-
-ROSTER_TEXT_MAX_LENGTH = classes.MAX_HEADCOUNT * (classes.NAME_MAX_LENGTH + 2)
-
-
-class ClassForm(FlaskForm):
-    school = SelectField(_l("School"), coerce=int)
-    name = StringField(_l("Class"), validators=[InputRequired(_l("Please enter a name.")), Length(max=classes.NAME_MAX_LENGTH)],
-                       description=_l("For example “9b”."))
-    grade = BoundedIntegerField(_l("Grade"), [InputRequired(_l("Please enter a number."))], minimum=1, maximum=13)
-    headcount = BoundedIntegerField(_l("Number of students"), [InputRequired(_l("Please enter a number."))], minimum=1,
-                                    maximum=classes.MAX_HEADCOUNT)
-    first_round = SelectField(_l("Arrives for round"), coerce=int)
-    last_round = SelectField(_l("Stays until round"), coerce=int)
-    teacher_name = StringField(_l("Accompanying teacher"), validators=[Optional(), Length(max=classes.TEACHER_MAX_LENGTH)])
-
-    def __init__(self, career_day: CareerDay, schools, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if len(schools) == 1:
-            del self.school  # the usual case: nothing to choose
-        else:
-            self.school.choices = [SelectChoice(school.id, school.name) for school in schools]
-        rounds = [SelectChoice(r.position, _("Round %(n)d (%(starts)s–%(ends)s)", n=r.position,
-                                              starts=dates.time(r.starts_at), ends=dates.time(r.ends_at)))
-                  for r in career_day.rounds]
-        self.first_round.choices = rounds
-        self.last_round.choices = rounds
-        self.positions = [r.position for r in career_day.rounds]
-
-    def presence(self) -> tuple[int | None, int | None]:
-        """None for "from the start" / "until the end", so the class stays the whole day when rounds are added."""
-        first, last = self.first_round.data, self.last_round.data
-        return (None if first == min(self.positions) else first), (None if last == max(self.positions) else last)
-
-    def fields(self) -> dict:
-        first, last = self.presence()
-        return dict(name=self.name.data, grade=self.grade.data, headcount=self.headcount.data, first_round=first,
-                    last_round=last, teacher_name=self.teacher_name.data)
-
-
-class AddStudentsForm(FlaskForm):
-    names = TextAreaField(_l("Names, one per line"), validators=[
-        InputRequired(_l("Please enter at least one name.")), Length(max=ROSTER_TEXT_MAX_LENGTH)],
-        description=_l("A first name with an initial or a pseudonym is enough, e.g. “Lena K.”."))
-
-
-class UploadRosterForm(FlaskForm):
-    file = FileField(_l("Roster file (CSV or Excel)"), validators=[FileRequired(_l("Please choose a file."))],
-                     description=_l("One column “Name” with a header, or a single column of names. At most 60 names, 1 MB."))
-
-
-class RenameStudentForm(FlaskForm):
-    display_name = StringField(_l("Name"), validators=[InputRequired(_l("Please enter a name.")),
-                                                       Length(max=classes.NAME_MAX_LENGTH)])
+from scheduler_app.web.school.forms import AddStudentsForm, ClassForm, RenameStudentForm, UploadRosterForm
+from scheduler_app.web.student import offer_ids, wishes_form_for
 
 
 def _career_day_or_404(career_day_id: int) -> CareerDay:
@@ -93,16 +34,6 @@ def _class_or_404(class_id: int) -> SchoolClass:
 
 def _student_or_404(student_id: int) -> Student:
     return get_owned_or_404(Student, student_id, lambda student: student.school_class.school_id)
-
-
-def _show_error(form: FlaskForm, error: DomainError, default_field: str) -> None:
-    field = getattr(form, error.field or default_field, None) or getattr(form, default_field)
-    field.errors = [*field.errors, _(error.message, **error.params)]
-
-
-def _abort_if_not_allowed(error: DomainError):
-    if isinstance(error, NotAllowed):
-        abort(403)
 
 
 @bp.route("/career-days/<int:career_day_id>")
@@ -127,14 +58,9 @@ def register_class(career_day_id: int):
         school = schools[0] if len(schools) == 1 else next((s for s in schools if s.id == form.school.data), None)
         if school is None:
             abort(404)
-        try:
-            school_class = classes.register_class(current_user, career_day, school, **form.fields(), now=utc_now())
-        except DomainError as error:
-            db.session.rollback()
-            _abort_if_not_allowed(error)
-            _show_error(form, error, "name")
-        else:
-            db.session.commit()
+        done, school_class = commit_or_show(form, lambda: classes.register_class(
+            current_user, career_day, school, **form.fields(), now=utc_now()), "name")
+        if done:
             flash(_("Class %(name)s is registered. Now enter its students.", name=school_class.name), "success")
             return redirect(url_for("school.class_roster", class_id=school_class.id))
     elif not form.is_submitted():
@@ -150,14 +76,9 @@ def edit_class(class_id: int):
     career_day = school_class.career_day
     form = ClassForm(career_day, [school_class.school], obj=school_class)
     if form.validate_on_submit():
-        try:
-            classes.update_class(current_user, school_class, **form.fields(), now=utc_now())
-        except DomainError as error:
-            db.session.rollback()
-            _abort_if_not_allowed(error)
-            _show_error(form, error, "name")
-        else:
-            db.session.commit()
+        done, _result = commit_or_show(form, lambda: classes.update_class(current_user, school_class, **form.fields(),
+                                                                          now=utc_now()), "name")
+        if done:
             flash(_("Class %(name)s has been changed.", name=school_class.name), "success")
             return redirect(url_for("school.class_roster", class_id=school_class.id))
     elif not form.is_submitted():
@@ -216,14 +137,9 @@ def add_students(class_id: int):
     school_class = _class_or_404(class_id)
     form = AddStudentsForm()
     if form.validate_on_submit():
-        try:
-            added = classes.add_students(current_user, school_class, form.names.data.splitlines(), utc_now())
-        except DomainError as error:
-            db.session.rollback()
-            _abort_if_not_allowed(error)
-            _show_error(form, error, "names")
-        else:
-            db.session.commit()
+        done, added = commit_or_show(form, lambda: classes.add_students(
+            current_user, school_class, form.names.data.splitlines(), utc_now()), "names")
+        if done:
             flash(_("%(n)d students added.", n=len(added)), "success")
             return redirect(url_for("school.class_roster", class_id=class_id))
     return _render_roster(school_class, add_form=form, status=422)
@@ -241,17 +157,12 @@ def upload_roster(class_id: int):
             data = upload.stream.read(rosters.MAX_FILE_BYTES + 1)  # one byte more than allowed is enough to refuse
         finally:
             upload.close()
-        try:
-            names = rosters.read_roster(upload.filename or "", data)
-            added = classes.add_students(current_user, school_class, names, utc_now())
-        except DomainError as error:
-            db.session.rollback()
-            _abort_if_not_allowed(error)
-            _show_error(form, error, "file")
+        done, added = commit_or_show(form, lambda: classes.add_students(
+            current_user, school_class, rosters.read_roster(upload.filename or "", data), utc_now()), "file")
+        if not done:  # a file with bad rows: each of them, besides the message
             problems = [_("Row %(row)d: %(problem)s", row=p.row, problem=_(p.message, **p.params))
-                        for p in getattr(error, "problems", [])]
+                        for p in getattr(added, "problems", [])]
         else:
-            db.session.commit()
             flash(_("%(n)d students added from the file.", n=len(added)), "success")
             return redirect(url_for("school.class_roster", class_id=class_id))
     return _render_roster(school_class, upload_form=form, file_problems=problems, status=422)
@@ -263,14 +174,9 @@ def rename_student(student_id: int):
     student = _student_or_404(student_id)
     form = RenameStudentForm()
     if form.validate_on_submit():
-        try:
-            classes.rename_student(current_user, student, form.display_name.data, utc_now())
-        except DomainError as error:
-            db.session.rollback()
-            _abort_if_not_allowed(error)
-            _show_error(form, error, "display_name")
-        else:
-            db.session.commit()
+        done, _result = commit_or_show(form, lambda: classes.rename_student(
+            current_user, student, form.display_name.data, utc_now()), "display_name")
+        if done:
             flash(_("New name: %(name)s", name=student.display_name), "success")  # no full stop after "Jürgen Ö."
             return redirect(url_for("school.class_roster", class_id=student.class_id))
     return _render_roster(student.school_class, rename_form=form, renamed_student_id=student.id, status=422)
@@ -308,14 +214,9 @@ def student_wishes(student_id: int):
     student = _student_or_404(student_id)
     form = wishes_form_for(student)
     if form.validate_on_submit():
-        try:
-            wishes.submit_wishes(current_user, student, offer_ids(form), utc_now())
-        except DomainError as error:
-            db.session.rollback()
-            _abort_if_not_allowed(error)
-            show_wishes_error(form, error)
-        else:
-            db.session.commit()
+        done, _result = commit_or_show(form, lambda: wishes.submit_wishes(current_user, student, offer_ids(form), utc_now()),
+                                       "offers")
+        if done:
             flash(_("The wishes of %(name)s have been saved.", name=student.display_name), "success")
             return redirect(url_for("school.class_roster", class_id=student.class_id))
     return render_template("school/class_student_wishes.html", student=student, form=form,
