@@ -586,53 +586,41 @@ def move_student(actor: User | None, allocation: Allocation, student: Student, s
     """Put ``student`` into ``slot`` by hand; the assignment the student had in that round (if any)
     is replaced. The new assignment is LOCKED: a re-solve keeps it.
 
-    The same rules as the engine's hard constraints hold (so that a re-solve stays possible): the
-    class is present in the round, the offer is open to the grade and not excluded for the student,
-    the student attends neither the offer nor (rule of the day) its company in another round, the
-    offer's total limit holds, and the slot has a free seat (taken by a conditional UPDATE).
-    Minimum sizes are not enforced here; the review warns about them.
+    The move is checked with the engine's own hard constraints
+    (:func:`scheduler_app.domain.allocation_rules.refuse_breaking_move`), so that a re-solve stays
+    possible: it is refused, with the engine's violation in the user's words, when it would break a
+    rule the allocation did not break before (presence, grades, exclusions, the same offer or
+    company twice, more programme points than planned, an offer's total limit, a slot's seats).
+    Minimum sizes are not enforced here; the review warns about them. The seat itself is then taken
+    by a conditional UPDATE.
 
     The allocation's row is locked first: moves within one allocation run one after another, so
     the student's current assignments, the offer's attendee count and the seat given back are all
     read as the previous move committed them (slot counters stay equal to their rows).
     """
+    from scheduler_app.domain.allocation_rules import full_slot_error, refuse_breaking_move  # builds on this module
+
     allocation = lock_or_gone(allocation, field="slot")
     _require_coordinator(actor, allocation.career_day)
     _require_usable(allocation)
     _require_draft(allocation)
-    offer, round_, school_class = slot.offer, slot.round, student.school_class
-    if offer.career_day_id != allocation.career_day_id or school_class.career_day_id != allocation.career_day_id:
+    offer = slot.offer
+    if offer.career_day_id != allocation.career_day_id or student.school_class.career_day_id != allocation.career_day_id:
         raise DomainError("The student and the slot must belong to the career day of this allocation.", field="slot")
-    if not school_class.present_in(round_.position):
-        raise DomainError("The class %(class_name)s is not present in round %(round)d.", field="slot",
-                          class_name=school_class.name, round=round_.position)
-    if not offer.open_to_grade(school_class.grade):
-        raise DomainError("This offer is not open to grade %(grade)d.", field="slot", grade=school_class.grade)
-    if any(exclusion.offer_id == offer.id for exclusion in student.exclusions):
-        raise DomainError("This offer is excluded for this student.", field="slot")
 
-    current = assignments_of(allocation, student)
-    same_round = next((a for a in current if a.round_id == slot.round_id), None)
+    same_round = next((a for a in assignments_of(allocation, student) if a.round_id == slot.round_id), None)
+    refuse_breaking_move(allocation, student, slot, same_round)
     if same_round is not None and same_round.slot_id == slot.id:
         same_round.locked = True
         db.session.flush()
         audit.record(actor, "allocation.lock", allocation, now, student=student.id, slot=slot.id)
         return same_round
-    others = [a for a in current if a is not same_round]
-    if any(a.offer_id == offer.id for a in others):
-        raise DomainError("The student already attends this offer in another round.", field="slot")
-    if WEIGHTS.distinct_companies and any(a.slot.offer.company_id == offer.company_id for a in others):
-        raise DomainError("The student already attends another offer of this company.", field="slot")
-    if offer.max_total is not None:
-        attendees = db.session.scalar(
-            select(func.count(Assignment.id)).where(Assignment.allocation_id == allocation.id, Assignment.offer_id == offer.id)
-        )
-        if attendees >= offer.max_total:
-            raise DomainError("This offer has reached its limit of %(n)d attendees.", field="slot", n=offer.max_total)
 
     _ensure_slot_load(allocation, slot)
     if not take_allocation_seat(allocation.id, slot.id):
-        raise DomainError("This slot is full.", field="slot")
+        load = db.session.execute(select(AllocationSlot.capacity, AllocationSlot.assigned).where(
+            AllocationSlot.allocation_id == allocation.id, AllocationSlot.slot_id == slot.id)).one()
+        raise full_slot_error(slot, load.capacity, load.assigned)
     if same_round is not None:
         previous_slot_id = same_round.slot_id
         release_allocation_seat(allocation.id, previous_slot_id)

@@ -7,6 +7,8 @@ published snapshot, so late changes never alter what the review of a published p
 are English msgids marked with ``N_`` and carry their parameters; the page translates them with ``_(message, **params)``. The engine's explanations for
 students who got fewer slots than wanted were computed once, when the run was saved
 (``Allocation.explanations``); here they are mapped from their reason codes to msgids the same way.
+The broken rules among the warnings are the engine's own check of the allocation as it is now
+(:func:`scheduler_app.domain.allocation_rules.breaches`), never a copy of its rules.
 """
 from __future__ import annotations
 
@@ -18,16 +20,16 @@ from scheduler_app.domain.allocation import (
     USABLE_STATUSES,
     Pair,
     assignment_pairs,
-    locked_assignments,
     offer_key,
     round_key,
     student_key,
     students_of,
     wish_ranks,
 )
+from scheduler_app.domain.allocation_rules import breaches
 from scheduler_app.domain.errors import N_
 from scheduler_app.domain.publication import published_inputs
-from scheduler_app.models import Allocation, Offer, Organisation, SchoolClass, Slot, Student
+from scheduler_app.models import Allocation, Offer, Organisation, Slot, Student
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +167,6 @@ def review(allocation: Allocation) -> AllocationReview:
         students = students_of(career_day)
     else:
         students = [s for c in career_day.classes for s in sorted(c.students, key=lambda s: s.id) if s.id in published.student_ids]
-    slots = {slot.id: slot for offer in career_day.offers for slot in offer.slots}
     pairs = assignment_pairs(allocation.id)
     by_student: dict[int, list[Pair]] = defaultdict(list)
     loads = Counter()
@@ -187,7 +188,7 @@ def review(allocation: Allocation) -> AllocationReview:
     unserved = [UnservedStudent(s, len(by_student[s.id]), targets[s.id], reasons)
                 for s, reasons in zip(unserved_students, _explanations(allocation, unserved_students) if usable else
                                       [[] for _ in unserved_students])]
-    warnings = list(_warnings(allocation, students, slots, loads, by_student, targets, ranks, unserved_students))
+    warnings = list(_warnings(allocation, pairs, students, ranks, unserved_students, published=published is not None))
     return AllocationReview(
         allocation=allocation, histogram=histogram, offers=offers, schools=schools, unserved=unserved,
         warnings=warnings, students=len(students), fully_served=len(students) - len(unserved_students),
@@ -273,19 +274,18 @@ class _Names:
 
 
 # ---------------------------------------------------------------------------------------------
-# warnings: one function per kind, each yielding Warnings
+# warnings: the engine's rule violations, then one function per other kind, each yielding Warnings
 
 
-def _slot_name(slot: Slot) -> dict:
-    return {"offer": slot.offer.title, "company": slot.offer.company.name, "round": slot.round.position}
-
-
-def _warnings(allocation, students, slots, loads, by_student, targets, ranks, unserved_students):
+def _warnings(allocation, pairs, students, ranks, unserved_students, *, published: bool):
     if allocation.solver_status in ("infeasible", "invalid"):
         yield Warning("no_allocation", N_("The allocation engine found no allocation that keeps every rule. "
                                           "The problems it reports are listed below."))
-    yield from _capacity_warnings(slots, loads)
-    yield from _max_total_warnings(allocation.career_day, loads)
+    # the engine checks the allocation against the day's data as it is NOW; a published version
+    # takes no more moves and is shown as it was published, so late changes (an absent student, a
+    # withdrawn offer) must not turn up as broken rules on it
+    for breach in () if published else breaches(allocation, pairs):
+        yield Warning(breach.code, breach.message, breach.params, breach.subjects)
     if unserved_students:
         yield Warning("students_under_served", N_("%(n)d students get fewer programme points than wanted."),
                       {"n": len(unserved_students)}, tuple(unserved_students))
@@ -300,29 +300,6 @@ def _warnings(allocation, students, slots, loads, by_student, targets, ranks, un
             yield Warning("offer_not_wished", N_("Nobody wished the offer %(offer)s (%(company)s)."),
                           {"offer": offer.title, "company": offer.company.name}, (offer,))
     yield from _presence_warnings(allocation.career_day)
-    yield from _lock_warnings(allocation, by_student)
-
-
-def _capacity_warnings(slots, loads):
-    for slot_id, slot in slots.items():
-        assigned = loads[slot_id]
-        if assigned > slot.capacity:
-            yield Warning("slot_over_capacity",
-                          N_("%(offer)s in round %(round)d has %(assigned)d students but only %(capacity)d seats."),
-                          {**_slot_name(slot), "assigned": assigned, "capacity": slot.capacity}, (slot,))
-        elif 0 < assigned < slot.min_size:
-            yield Warning("slot_below_min_size",
-                          N_("%(offer)s in round %(round)d has %(assigned)d students, fewer than its minimum of %(min_size)d."),
-                          {**_slot_name(slot), "assigned": assigned, "min_size": slot.min_size}, (slot,))
-
-
-def _max_total_warnings(career_day, loads):
-    for offer in career_day.offers:
-        total = sum(loads[slot.id] for slot in offer.slots)
-        if offer.max_total is not None and total > offer.max_total:
-            yield Warning("offer_over_max_total",
-                          N_("%(offer)s has %(assigned)d students in total, more than its limit of %(max_total)d."),
-                          {"offer": offer.title, "assigned": total, "max_total": offer.max_total}, (offer,))
 
 
 def _presence_warnings(career_day):
@@ -334,31 +311,3 @@ def _presence_warnings(career_day):
                              "fewer than the %(wanted)d programme points per student."),
                           {"class_name": school_class.name, "school": school_class.school.name,
                            "rounds": present, "wanted": career_day.slots_per_student}, (school_class,))
-
-
-def _lock_warnings(allocation, by_student):
-    """Locked assignments that break a rule (data changed after the move): a re-solve cannot keep them."""
-    locked = locked_assignments(allocation)
-    company_of = {offer.id: offer.company_id for offer in allocation.career_day.offers}
-    for assignment in locked:
-        student, slot = assignment.student, assignment.slot
-        school_class: SchoolClass = student.school_class
-        params = {"student": student.display_name, "class_name": school_class.name, **_slot_name(slot)}
-        if not school_class.present_in(slot.round.position):
-            yield Warning("lock_absent", N_("%(student)s (%(class_name)s) is fixed to %(offer)s in round %(round)d, "
-                                            "but the class is not present then."), params, (assignment,))
-        if not slot.offer.open_to_grade(school_class.grade):
-            yield Warning("lock_grade", N_("%(student)s (%(class_name)s) is fixed to %(offer)s, "
-                                           "which is not open to grade %(grade)d."),
-                          {**params, "grade": school_class.grade}, (assignment,))
-        if any(e.offer_id == slot.offer_id for e in student.exclusions):
-            yield Warning("lock_excluded", N_("%(student)s (%(class_name)s) is fixed to %(offer)s, "
-                                              "which is excluded for this student."), params, (assignment,))
-    for assignment in locked:
-        companies = Counter(company_of.get(p.offer_id) for p in by_student[assignment.student_id])
-        if companies[company_of.get(assignment.offer_id)] > 1:
-            student = assignment.student
-            yield Warning("lock_same_company", N_("%(student)s (%(class_name)s) is fixed to %(offer)s, but also attends "
-                                                  "another offer of %(company)s."),
-                          {"student": student.display_name, "class_name": student.school_class.name,
-                           **_slot_name(assignment.slot)}, (assignment,))

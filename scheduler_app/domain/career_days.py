@@ -15,7 +15,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import distinct, func, select, update
 
-from scheduler_app.domain import audit
+from scheduler_app.domain import audit, dates
 from scheduler_app.domain.dashboards import wall_clock as local_time
 from scheduler_app.domain.errors import Collector, DomainError, NotAllowed
 from scheduler_app.domain.scope import add_partner, works_with
@@ -117,8 +117,8 @@ def is_open(career_day: CareerDay, which: Deadline, now: datetime) -> bool:
 
 
 def format_deadline(value: datetime) -> str:
-    """A deadline as German users write it (19.01.2027, 23:59)."""
-    return value.strftime("%d.%m.%Y, %H:%M")
+    """A deadline in the one date format (19.01.2027, 23:59 in German), in the current language."""
+    return dates.wallclock(value)
 
 
 def check_deadline(actor, career_day: CareerDay, which: Deadline, now: datetime) -> None:

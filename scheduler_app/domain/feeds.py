@@ -40,7 +40,7 @@ from flask_babel import ngettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from scheduler_app.domain import publication
+from scheduler_app.domain import dates, publication
 from scheduler_app.domain.calendar import CalendarEntry, build_calendar, in_feed_window, uid
 from scheduler_app.domain.locks import insert_unless_present
 from scheduler_app.domain.employer_events import public_path
@@ -210,7 +210,7 @@ def _present_rounds(career_day: CareerDay, school_class: SchoolClass):
 
 
 def _rounds_text(rounds) -> str:
-    return "\n".join(_("Round %(n)d: %(start)s–%(end)s", n=r.position, start=f"{r.starts_at:%H:%M}", end=f"{r.ends_at:%H:%M}")
+    return "\n".join(_("Round %(n)d: %(start)s–%(end)s", n=r.position, start=dates.time(r.starts_at), end=dates.time(r.ends_at))
                      for r in rounds)
 
 

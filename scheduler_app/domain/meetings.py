@@ -20,7 +20,7 @@ from datetime import date, datetime, time, timedelta
 import holidays
 from sqlalchemy import func, or_, select, update
 
-from scheduler_app.domain import audit, date_rule, delegate_links
+from scheduler_app.domain import audit, date_rule, dates, delegate_links
 from scheduler_app.domain.alliances import may_manage
 from scheduler_app.domain.calendar import CalendarEntry, build_calendar, uid, uid_domain
 from scheduler_app.domain.dashboards import wall_clock
@@ -151,7 +151,7 @@ def _check_deadline(deadline: datetime | None, candidates: list[CandidateDate], 
     starts = [candidate.starts_at for candidate in candidates]
     if starts and deadline >= min(starts):
         raise DomainError("The poll deadline must lie before the first candidate date (%(date)s).", field=field_name,
-                          date=min(starts).strftime("%d.%m.%Y %H:%M"))
+                          date=dates.wallclock(min(starts)))
 
 
 def create_meeting(actor: User, alliance: Alliance, settings: MeetingSettings, now: datetime,
@@ -231,10 +231,10 @@ def add_candidates(actor: User, meeting: AllianceMeeting, series: CandidateSerie
         for other in meeting.candidates:
             if starts < other.ends_at and other.starts_at < ends:
                 raise DomainError("%(new)s overlaps the candidate date %(other)s.", field="first_day",
-                                  new=starts.strftime("%d.%m.%Y %H:%M"), other=other.starts_at.strftime("%d.%m.%Y %H:%M"))
+                                  new=dates.wallclock(starts), other=dates.wallclock(other.starts_at))
     if meeting.poll_deadline is not None and new[0][0] <= meeting.poll_deadline:
         raise DomainError("The poll deadline (%(deadline)s) must lie before every candidate date.", field="first_day",
-                          deadline=meeting.poll_deadline.strftime("%d.%m.%Y %H:%M"))
+                          deadline=dates.wallclock(meeting.poll_deadline))
     candidates = [CandidateDate(starts_at=starts, ends_at=ends) for starts, ends in new]
     meeting.candidates.extend(candidates)
     db.session.flush()

@@ -13,8 +13,12 @@ allocation-result/1). Stable Python API for the web app:
     ``progress``, if given, is called now and then with ``(phase: str, fraction: float)``; the
     phases are :data:`PHASES`.
 ``check(instance_data, result_data) -> CheckReport``
-    ``ok``, ``violations`` (each with constraint number, code, message, ids), ``problems``,
+    ``ok``, ``violations`` (each with constraint number, code, message, ids, numbers; every code
+    of :func:`violations` is in :data:`VIOLATION_CODES`), ``problems``,
     ``objective`` (recomputed), ``reported_objective``.
+``violations(instance, pairs) -> list[Violation]``, ``violations_of_change(instance, pairs, remove, add)``
+    The hard constraints broken by an allocation given as (student id, slot id) pairs; those a change
+    (pairs removed and added, e.g. a manual move) would newly break.
 ``explain(instance_data, result_data, student_id) -> list[Reason]``
     Why a student did not get a better wish; every code is in :data:`REASON_CODES` (meanings in
     :mod:`scheduler_app.solver.explain`).
@@ -37,7 +41,7 @@ The hard constraints are defined once in :mod:`scheduler_app.solver.constraints`
 to build the LP/CP-SAT models and to report violations. Weights live in :class:`CostWeights`.
 """
 from .check import CheckReport, check
-from .constraints import HARD_CONSTRAINTS, Violation, violations
+from .constraints import HARD_CONSTRAINTS, VIOLATION_CODES, Violation, violations, violations_of_change
 from .engine import PHASES, solve
 from .explain import REASON_CODES, Reason, explain
 from .generator import generate_career_day, generate_varied_day
@@ -47,6 +51,7 @@ from .objective import evaluate, metrics
 
 __all__ = [
     "CheckReport", "CostWeights", "HARD_CONSTRAINTS", "Instance", "InvalidInstance", "PHASES", "Problem",
-    "REASON_CODES", "Reason", "SolverCrashed", "Violation", "check", "evaluate", "explain", "generate_career_day",
+    "REASON_CODES", "Reason", "SolverCrashed", "VIOLATION_CODES", "Violation", "check", "evaluate", "explain", "generate_career_day",
     "generate_varied_day", "metrics", "parse_instance", "solve", "solve_isolated", "violations",
+    "violations_of_change",
 ]

@@ -17,12 +17,15 @@ reports each violated row with its constraint number, a stable code and the offe
 Violation codes (stable): ``absent_in_round``, ``two_slots_in_round``, ``too_many_slots``,
 ``same_offer_twice``, ``same_company_twice``, ``slot_over_capacity``, ``slot_below_min_size``,
 ``offer_over_max_total``, ``grade_not_allowed``, ``offer_excluded``, ``unranked_not_allowed``,
-``locked_slot_not_attended``, ``locked_offer_not_attended``.
+``locked_slot_not_attended``, ``locked_offer_not_attended`` (and ``unknown_id`` for a pair naming
+an id the instance lacks): :data:`VIOLATION_CODES`. A violated row also reports its ``numbers``:
+``assigned`` (the pairs it counts) and ``limit`` (the capacity, minimum size, ``max_total`` or
+target it was held against), so that an application can word the violation itself.
 """
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Sequence
 
 from .instance import Instance, Slot, Student
@@ -77,16 +80,26 @@ class Row:
     open_coef: int = 0
 
 
+#: Every code :func:`violations` reports (the module docstring); the web app has a message for each.
+VIOLATION_CODES = (
+    "absent_in_round", "two_slots_in_round", "too_many_slots", "same_offer_twice",
+    "same_company_twice", "slot_over_capacity", "slot_below_min_size", "offer_over_max_total",
+    "grade_not_allowed", "offer_excluded", "unranked_not_allowed", "locked_slot_not_attended",
+    "locked_offer_not_attended", "unknown_id",
+)
+
+
 @dataclass(frozen=True)
 class Violation:
     constraint: int
     code: str
     message: str
     ids: tuple[str, ...]
+    numbers: dict[str, int] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict:
         return {"constraint": self.constraint, "code": self.code, "message": self.message,
-                "ids": list(self.ids)}
+                "ids": list(self.ids), "numbers": dict(self.numbers)}
 
 
 PairRule = Callable[[Instance, Student, Slot], "tuple[str, str] | None"]
@@ -310,10 +323,54 @@ def violations(inst: Instance, pairs: Sequence[tuple[str, str]]) -> list[Violati
     for row in all_rows(inst, uni):
         v = row_value(row, x, lambda s: 1 if load[s] > 0 else 0)
         if row.hi is not None and v > row.hi:
-            out.append(Violation(row.constraint, row.code, _message(inst, row, x, "hi"), row.ids))
+            out.append(Violation(row.constraint, row.code, _message(inst, row, x, "hi"), row.ids,
+                                 _numbers(inst, row, x)))
         elif row.lo is not None and v < row.lo:
-            out.append(Violation(row.constraint, row.code, _message(inst, row, x, "lo"), row.ids))
+            out.append(Violation(row.constraint, row.code, _message(inst, row, x, "lo"), row.ids,
+                                 _numbers(inst, row, x)))
     return out
+
+
+def violations_of_change(inst: Instance, pairs: Sequence[tuple[str, str]],
+                         remove: Sequence[tuple[str, str]] = (),
+                         add: Sequence[tuple[str, str]] = ()) -> list[Violation]:
+    """The violations that replacing the pairs ``remove`` by ``add`` brings into the allocation
+    ``pairs`` (those it already had are not repeated): what a manual move or a "what if this
+    student got that slot" question must know.
+
+    Only the pairs the change can affect are evaluated: those of the students concerned and those
+    of every slot of the offers concerned. Every row that counts a changed pair (the students'
+    rows, the slots' capacity and minimum size, the offers' ``max_total``) counts only such pairs,
+    so the answer equals comparing :func:`violations` of the whole allocation before and after, at
+    a fraction of the cost."""
+    changed = [*remove, *add]
+    students = {s for s, _ in changed}
+    offers = {inst.slot_by_id[lid].offer for _, lid in changed if lid in inst.slot_by_id}
+    local = [(s, lid) for s, lid in pairs
+             if s in students or (lid in inst.slot_by_id and inst.slot_by_id[lid].offer in offers)]
+    gone = Counter(remove)
+    after = []
+    for pair in local:
+        if gone[pair]:
+            gone[pair] -= 1
+        else:
+            after.append(pair)
+    before = {(v.code, v.ids) for v in violations(inst, local)}
+    return [v for v in violations(inst, after + list(add)) if (v.code, v.ids) not in before]
+
+
+def _numbers(inst: Instance, row: Row, x) -> dict[str, int]:
+    """The violated row's quantity (``assigned``) and the limit it was held against (``limit``).
+    In a universe of single students (as in :func:`violations`) a row's bound is the limit
+    itself, except for slots with a minimum size, whose rows are bounded through ``open``."""
+    assigned = sum(x[c] for c in row.cols)
+    if row.code == "slot_over_capacity":
+        limit = inst.slot_by_id[row.ids[0]].capacity
+    elif row.code == "slot_below_min_size":
+        limit = inst.slot_by_id[row.ids[0]].min_size
+    else:
+        limit = row.hi if row.hi is not None else row.lo
+    return {"assigned": int(assigned), "limit": int(limit)}
 
 
 def _message(inst: Instance, row: Row, x, side: str) -> str:

@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .check import result_pairs
-from .constraints import pair_problem, violations
+from .constraints import pair_problem, violations_of_change
 from .instance import Instance, parse_instance
 
 
@@ -98,13 +98,8 @@ def explain(instance_data: Any, result_data: Any, student_id: str) -> list[Reaso
             if res is not None:
                 by_code.setdefault(_PAIR_CODE.get(res[1], res[1]), []).append(sl)
                 continue
-            local = [(s, l) for s, l in pairs
-                     if s == st.id or (l in inst.slot_by_id
-                                       and inst.slot_by_id[l].offer == sl.offer)]
-            base = {(v.code, v.ids) for v in violations(inst, local)}
-            new = [v for v in violations(inst, local + [(st.id, sl.id)])
-                   if (v.code, v.ids) not in base
-                   and v.code not in ("locked_slot_not_attended", "locked_offer_not_attended")]
+            new = [v for v in violations_of_change(inst, pairs, add=[(st.id, sl.id)])
+                   if v.code not in ("locked_slot_not_attended", "locked_offer_not_attended")]
             codes = {v.code for v in new}
             load = sum(1 for _, l in pairs if l == sl.id)
             if "slot_over_capacity" in codes:

@@ -33,7 +33,7 @@ from scheduler_app.web.actions import commit_or_show
 from scheduler_app.web.coordinator.meetings import send_minutes_pdf
 from scheduler_app.web.feeds import links_for, renew_and_return
 from scheduler_app.web.forms import BoundedIntegerField
-from scheduler_app.web.templating import wallclock_span
+from scheduler_app.domain.dates import wallclock_span
 
 bp = Blueprint("delegate", __name__, url_prefix="/delegate")
 

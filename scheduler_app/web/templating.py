@@ -1,29 +1,26 @@
 """Template globals and filters: navigation by role, dates in the user's language."""
 from flask import Flask, request
-from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 
+from scheduler_app.domain import dates
 from scheduler_app.web.navigation import navigation_for
 
-
-def wallclock_span(starts, ends=None) -> str:
-    """A Berlin wall-clock event time in words, e.g. "Dienstag, 5. Januar 2027, 14:00–16:00" (no time
-    zone shift, no seconds, no zone name)."""
-    if not starts:
-        return ""
-    text = f"{format_date(starts.date(), 'full')}, {format_time(starts, 'short', rebase=False)}"
-    return f"{text}–{format_time(ends, 'short', rebase=False)}" if ends else text
+# One format for every date and time a page or mail shows (scheduler_app.domain.dates): the filters
+# take no format argument.
+DATE_FILTERS = {
+    "date": dates.date,  # 19.01.2027
+    "weekday_date": dates.weekday_date,  # Dienstag, 19.01.2027
+    "time": dates.time,  # 23:59 (wall clock)
+    "time_span": dates.time_span,  # 08:30–09:15 (wall clock)
+    "datetime": dates.moment,  # 19.01.2027, 23:59 (stored in UTC, shown in the app's time zone)
+    "wallclock": dates.wallclock,  # 19.01.2027, 23:59 (stored as Berlin wall-clock time)
+    "wallclock_span": dates.wallclock_span,  # Dienstag, 19.01.2027, 14:00–16:00
+}
 
 
 def register(app: Flask) -> None:
-    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
-    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
-    app.jinja_env.filters["time"] = lambda value, fmt="short": format_time(value, fmt) if value else ""
-    # Event times and deadlines are stored as Berlin wall-clock times: format them without a UTC shift.
-    app.jinja_env.filters["wallclock"] = (
-        lambda value, fmt="medium": format_datetime(value, fmt, rebase=False) if value else ""
-    )
-    app.jinja_env.filters["wallclock_span"] = wallclock_span
+    app.jinja_env.filters.update(DATE_FILTERS)
     app.jinja_env.globals["main_navigation"] = lambda: navigation_for(current_user, request.endpoint, app.view_functions)
 
     @app.context_processor

@@ -147,3 +147,50 @@ def test_a_reason_lacking_a_parameter_falls_back_to_the_generic_message(db_sessi
     unknown = _reason_message({"code": "something_new"}, names, student)
     without_offer = _reason_message({"code": "full", "rounds": [], "numbers": {"rank": 1}}, names, student)
     assert unknown.message == FALLBACK_REASON and without_offer.message == FALLBACK_REASON
+
+
+def test_the_review_lists_the_engines_violations_of_a_hand_broken_allocation_in_plain_words(db_session):
+    """After the run the day's data changed under the allocation (seats, grades, an exclusion, a
+    class's departure): the review names what the engine's check finds, one warning per violation,
+    worded from its code."""
+    from scheduler_app.domain.allocation import assignment_pairs, instance_for, slot_key, student_key
+    from scheduler_app.solver import VIOLATION_CODES, parse_instance, violations
+
+    require_solver()
+    day = make_small_day()
+    db_session.commit()
+    allocation = allocate(day.career_day)
+    nine, ten = (sorted(c.students, key=lambda s: s.id) for c in day.classes)
+    first_round = [a for a in allocation.assignments if a.round_id == day.career_day.rounds[0].id]
+    crowded = max({a.slot for a in first_round}, key=lambda slot: sum(a.slot_id == slot.id for a in first_round))
+    load = sum(a.slot_id == crowded.id for a in first_round)
+    crowded.capacity = load - 1
+    excluded = next(a for a in allocation.assignments if a.student_id == nine[1].id)
+    db.session.add(Exclusion(student=nine[1], offer=excluded.slot.offer))
+    second_round = day.career_day.rounds[1].id
+    graded = next(a.slot.offer for a in allocation.assignments
+                  if a.student.school_class is day.classes[1] and a.round_id == second_round and a.offer_id != day.offers[3].id)
+    graded.max_grade = 9  # 10b (grade 10) attends it in round 2
+    day.classes[1].last_round = 2  # 10b now leaves after round 2
+    absent = next(a for a in allocation.assignments if a.student_id == ten[0].id and a.round_id == day.career_day.rounds[2].id)
+    db.session.flush()
+
+    warnings = review(allocation).warnings
+    texts = [w.message % w.params for w in warnings]
+
+    assert f"{crowded.offer.title} ({crowded.offer.company.name}) in round 1 is full: {load} students for {load - 1} seats." in texts
+    assert (f"{excluded.slot.offer.title} ({excluded.slot.offer.company.name}) is excluded for "
+            f"{nine[1].display_name} (9a).") in texts
+    tens_in_graded = [a for a in allocation.assignments if a.offer_id == graded.id and a.round_id == second_round
+                      and a.student.school_class is day.classes[1]]
+    for assignment in tens_in_graded:
+        assert (f"{graded.title} ({graded.company.name}) is not open to grade 10, the grade of "
+                f"{assignment.student.display_name} (10b).") in texts
+    assert (f"{ten[0].display_name} (10b) is not present in round 3, when {absent.slot.offer.title} "
+            f"({absent.slot.offer.company.name}) takes place.") in texts
+    (excluded_warning,) = [w for w in warnings if w.code == "offer_excluded"]
+    assert excluded_warning.subjects == (nine[1], excluded.slot)  # what the list under the warning names
+    # exactly the engine's findings, in its order
+    pairs = [(student_key(p.student_id), slot_key(p.slot_id)) for p in assignment_pairs(allocation.id)]
+    found = violations(parse_instance(instance_for(allocation)), pairs)
+    assert [w.code for w in warnings if w.code in VIOLATION_CODES] == [v.code for v in found]

@@ -200,8 +200,8 @@ def test_fixing_the_date_invites_every_delegate_with_a_calendar_entry(db_session
     assert world.meeting.chosen_candidate == chosen
     assert sorted(i.name for i in world.meeting.invitations) == ["Carla Firma", "Ines Kammer", "Jonas Center", "Kai Kollege"]
     mail = _mails(db_session, "meeting_invitation")[0]
-    assert mail.subject == "Einladung: Bündnistreffen Frühjahr am 16.02.27, 14:00"
-    assert "Wann: Dienstag, 16. Februar 2027, 14:00–16:00" in mail.body
+    assert mail.subject == "Einladung: Bündnistreffen Frühjahr am 16.02.2027, 14:00"
+    assert "Wann: Dienstag, 16.02.2027, 14:00–16:00" in mail.body
     assert "Sitzungssaal" in mail.body and "Fachkräftemonitor" in mail.body and f"{BASE_URL}/delegate/" in mail.body
     event = Calendar.from_ical(mail.attachments[0]["text"]).walk("VEVENT")[0]
     assert str(event["UID"]) == f"alliance-meeting-{world.meeting.id}@localhost"

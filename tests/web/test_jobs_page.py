@@ -52,5 +52,5 @@ def test_the_career_day_page_says_when_the_students_data_will_be_deleted(app, cl
 
     page = client.get(f"/coordinator/career-days/{day_id}").get_data(as_text=True)
 
-    assert "werden nach dem 8. Juni 2027 automatisch gelöscht" in page
+    assert "werden nach dem 08.06.2027 automatisch gelöscht" in page
     assert "7, 2 Tage vor jeder Frist" in page

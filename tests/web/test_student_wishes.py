@@ -171,7 +171,7 @@ def test_after_the_deadline_wishes_are_read_only_and_a_late_form_changes_nothing
     page = client.get("/wishes/choose")
     late = client.post("/wishes/choose", data={"rank_1": offers["Mechatronik"], "rank_2": offers["Bank"]})
 
-    assert "<select" not in page.text and "Pflege" in page.text and "01.02.20, 08:00" in page.text
+    assert "<select" not in page.text and "Pflege" in page.text and "01.02.2020, 08:00" in page.text
     assert late.status_code == 422 and "01.02.2020, 08:00" in late.text
     assert _wishes(app, day["mia"]) == [offers["Pflege"], offers["Bank"]]
 

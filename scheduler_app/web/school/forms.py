@@ -9,7 +9,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from scheduler_app.domain import classes
+from scheduler_app.domain import classes, dates
 from scheduler_app.models import CareerDay
 from scheduler_app.web.forms import BoundedIntegerField
 
@@ -34,7 +34,7 @@ class ClassForm(FlaskForm):
         else:
             self.school.choices = [SelectChoice(school.id, school.name) for school in schools]
         rounds = [SelectChoice(r.position, _("Round %(n)d (%(starts)s–%(ends)s)", n=r.position,
-                                              starts=f"{r.starts_at:%H:%M}", ends=f"{r.ends_at:%H:%M}"))
+                                              starts=dates.time(r.starts_at), ends=dates.time(r.ends_at)))
                   for r in career_day.rounds]
         self.first_round.choices = rounds
         self.last_round.choices = rounds
