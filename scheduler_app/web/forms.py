@@ -3,9 +3,13 @@
 (lengths, formats), the domain checks rules."""
 import re
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange
+
+from scheduler_app.domain import dates
 
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,12}")
 
@@ -27,3 +31,10 @@ class BoundedIntegerField(IntegerField):
             self.data = None
             raise ValueError(self.range_message)
         self.data = int(text)
+
+
+def round_choices(career_day) -> list[SelectChoice]:
+    """The day's rounds as choices: "Runde 2 (09:45–10:30)", the value the round's position."""
+    return [SelectChoice(r.position, _("Round %(n)d (%(starts)s–%(ends)s)", n=r.position,
+                                       starts=dates.time(r.starts_at), ends=dates.time(r.ends_at)))
+            for r in career_day.rounds]

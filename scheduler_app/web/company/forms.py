@@ -12,10 +12,10 @@ from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from scheduler_app.domain import employer_events as ev
-from scheduler_app.domain import dates, offers
+from scheduler_app.domain import offers
 from scheduler_app.models import CareerDay, EmployerEvent
 from scheduler_app.web.events import KIND_LABELS
-from scheduler_app.web.forms import BoundedIntegerField
+from scheduler_app.web.forms import BoundedIntegerField, round_choices
 
 OFFER_GRADES = range(offers.LOWEST_GRADE, offers.HIGHEST_GRADE + 1)
 
@@ -50,9 +50,7 @@ class OfferForm(FlaskForm):
             del self.company
         else:
             self.company.choices = [SelectChoice(company.id, company.name) for company in companies]
-        self.round_positions.choices = [
-            SelectChoice(r.position, _("Round %(n)d (%(starts)s–%(ends)s)", n=r.position, starts=dates.time(r.starts_at),
-                                       ends=dates.time(r.ends_at))) for r in career_day.rounds]
+        self.round_positions.choices = round_choices(career_day)
         any_grade = [SelectChoice(0, _("any"))]
         self.min_grade.choices = any_grade + [SelectChoice(grade, str(grade)) for grade in OFFER_GRADES]
         self.max_grade.choices = any_grade + [SelectChoice(grade, str(grade)) for grade in OFFER_GRADES]

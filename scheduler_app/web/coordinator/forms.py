@@ -37,7 +37,7 @@ from scheduler_app.domain.meetings import MeetingSettings
 from scheduler_app.domain.scope import organisations_in_scope
 from scheduler_app.extensions import db
 from scheduler_app.models import Alliance, Allocation, CareerDay, Organisation, OrganisationKind
-from scheduler_app.web.forms import BoundedIntegerField
+from scheduler_app.web.forms import BoundedIntegerField, round_choices
 
 NEW_VENUE = -1
 NO_VENUE = 0
@@ -312,9 +312,7 @@ class LateClassForm(FlaskForm):
         schools = db.session.scalars(organisations_in_scope(current_user)
                                      .where(Organisation.kind == OrganisationKind.school).order_by(Organisation.name))
         self.school.choices = [SelectChoice(school.id, school.name) for school in schools]
-        rounds = [SelectChoice(r.position, _("Round %(n)d (%(starts)s–%(ends)s)", n=r.position,
-                                              starts=f"{r.starts_at:%H:%M}", ends=f"{r.ends_at:%H:%M}"))
-                  for r in career_day.rounds]
+        rounds = round_choices(career_day)
         self.first_round.choices, self.last_round.choices = rounds, rounds
         if rounds and self.last_round.data is None:  # the class stays until the end unless told otherwise
             self.last_round.data = rounds[-1].value

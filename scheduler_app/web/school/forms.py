@@ -1,7 +1,6 @@
 """A teacher's forms (shapes only); the rules are the domain's."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -9,9 +8,9 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from scheduler_app.domain import classes, dates
+from scheduler_app.domain import classes
 from scheduler_app.models import CareerDay
-from scheduler_app.web.forms import BoundedIntegerField
+from scheduler_app.web.forms import BoundedIntegerField, round_choices
 
 ROSTER_TEXT_MAX_LENGTH = classes.MAX_HEADCOUNT * (classes.NAME_MAX_LENGTH + 2)
 
@@ -33,9 +32,7 @@ class ClassForm(FlaskForm):
             del self.school  # the usual case: nothing to choose
         else:
             self.school.choices = [SelectChoice(school.id, school.name) for school in schools]
-        rounds = [SelectChoice(r.position, _("Round %(n)d (%(starts)s–%(ends)s)", n=r.position,
-                                              starts=dates.time(r.starts_at), ends=dates.time(r.ends_at)))
-                  for r in career_day.rounds]
+        rounds = round_choices(career_day)
         self.first_round.choices = rounds
         self.last_round.choices = rounds
         self.positions = [r.position for r in career_day.rounds]
