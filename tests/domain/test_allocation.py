@@ -291,9 +291,18 @@ def test_the_heartbeat_renews_the_lease_while_the_engine_reports_nothing(tmp_pat
             return connection.execute(sa.text("SELECT lease_until, heartbeat_at FROM allocation")).one()
 
     def silent_phase():
-        leases_seen.append(lease_row())
-        time.sleep(1.0)  # longer than the lease: only the heartbeat keeps it
-        leases_seen.append(lease_row())
+        first = lease_row()
+        leases_seen.append(first)
+        # silent for longer than the lease (only the heartbeat keeps it): until the heartbeat has
+        # moved on by 0.7 s, or 10 s at most on a busy machine (then the assertions below fail)
+        give_up = time.monotonic() + 10
+        while True:
+            time.sleep(0.1)
+            row = lease_row()
+            moved = datetime.fromisoformat(row[1]) - datetime.fromisoformat(first[1])
+            if moved >= timedelta(seconds=0.7) or time.monotonic() > give_up:
+                break
+        leases_seen.append(row)
 
     _solve_observing(monkeypatch, silent_phase)
     with file_app.app_context():
