@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from scheduler_app import jobs
 from scheduler_app.domain.allocation import publish
 from scheduler_app.extensions import db
-from scheduler_app.models import LateChange, OutgoingMail, Publication, Role, SchoolClass, Student
+from scheduler_app.models import LateChange, Offer, OutgoingMail, Publication, Role, SchoolClass, Student
 from scheduler_app.models_base import utc_now
 from tests import factories
 from tests.domain.allocation_data import allocate, make_small_day, require_solver
@@ -170,3 +170,33 @@ def test_before_publishing_the_page_says_so_and_a_late_change_is_refused_with_th
     refused = client.post(_url(day, "/students"), data={"students-school_class": day["class"], "students-names": "Neu A."})
     assert refused.status_code == 422 and "sobald der Plan veröffentlicht ist" in refused.text
     assert _pending(app) == []
+
+
+def test_the_school_and_company_pages_mark_an_absent_student_and_a_withdrawn_offer(app, client, auth, day):
+    with app.app_context():
+        offer = db.session.get(Offer, day["offer"])
+        factories.make_company_contact(company=offer.company, email="kontakt@firma.example")
+        student = db.session.get(Student, day["student"])
+        name, attending = student.display_name, len(student.school_class.students) - 1
+        db.session.commit()
+    auth.login(COORDINATOR)
+    client.post(_url(day, f"/students/{day['student']}/absent"))
+    client.post(_url(day, f"/offers/{day['offer']}/withdraw"))
+    auth.logout()
+
+    auth.login(TEACHER)
+    roster = client.get(f"/school/classes/{day['class']}").text
+    assert f"{name} · <strong>abwesend (nachträglich gemeldet)</strong>" in roster
+    assert f"<dt>Kommen</dt><dd>{attending}</dd>" in roster
+    assert "1 abwesend (nachträglich gemeldet)" in client.get(f"/school/career-days/{day['id']}").text
+    class_list = client.get(f"/school/classes/{day['class']}/class-list").text
+    assert class_list.count("abwesend (nachträglich gemeldet)") == 1
+    assert f"{attending} Schülerinnen und Schüler kommen." in class_list
+    auth.logout()
+
+    auth.login("kontakt@firma.example")
+    page = client.get(f"/company/career-days/{day['id']}").text
+    assert f"{day['title']} · <strong>zurückgezogen</strong>" in page and "Nach der Veröffentlichung zurückgezogen am" in page
+    assert f"{day['title']} · <strong>zurückgezogen</strong>" in client.get("/company/").text
+    door_lists = client.get(f"/company/career-days/{day['id']}/door-lists").text
+    assert "Dieses Angebot wurde nach der Veröffentlichung zurückgezogen" in door_lists
