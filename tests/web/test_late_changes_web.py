@@ -137,7 +137,8 @@ def test_another_agencys_coordinator_gets_404_and_contacts_403_on_a_published_da
     urls = [("GET", _url(day)), ("POST", _url(day, "/class")), ("POST", _url(day, "/students")),
             ("POST", _url(day, f"/students/{day['student']}/absent")), ("GET", _url(day, f"/students/{day['student']}/wishes")),
             ("POST", _url(day, f"/offers/{day['offer']}/withdraw")), ("POST", _url(day, "/replan")),
-            ("POST", _url(day, "/publish"))]
+            ("POST", _url(day, "/publish")), ("POST", _url(day, f"/students/{day['student']}/present")),
+            ("POST", _url(day, f"/offers/{day['offer']}/restore"))]
     for email, status in ((OTHER, 404), (TEACHER, 403)):
         auth.login(email)
         for method, url in urls:
@@ -200,3 +201,24 @@ def test_the_school_and_company_pages_mark_an_absent_student_and_a_withdrawn_off
     assert f"{day['title']} · <strong>zurückgezogen</strong>" in client.get("/company/").text
     door_lists = client.get(f"/company/career-days/{day['id']}/door-lists").text
     assert "Dieses Angebot wurde nach der Veröffentlichung zurückgezogen" in door_lists
+
+
+def test_a_pending_absence_and_withdrawal_are_undone_from_the_pending_list(app, client, auth, day):
+    auth.login(COORDINATOR)
+    client.post(_url(day, f"/students/{day['student']}/absent"))
+    client.post(_url(day, f"/offers/{day['offer']}/withdraw"))
+    page = client.get(_url(day)).text
+    assert f'action="{_url(day, "/students/%d/present" % day["student"])}"' in page
+    assert f'action="{_url(day, "/offers/%d/restore" % day["offer"])}"' in page
+    assert page.count(">Rückgängig machen<") == 2  # one per pending row
+
+    undone = client.post(_url(day, f"/students/{day['student']}/present"), follow_redirects=True)
+    assert "nicht mehr als abwesend gemeldet" in undone.text
+    assert _pending(app) == ["offer_withdrawn"]
+    assert client.post(_url(day, f"/offers/{day['offer']}/restore")).status_code == 302
+    assert _pending(app) == []
+    again = client.post(_url(day, f"/offers/{day['offer']}/restore"), follow_redirects=True)
+    assert f"{day['title']} ist nicht zurückgezogen" in again.text  # nothing to take back: said, nothing recorded
+    with app.app_context():
+        assert db.session.get(Student, day["student"]).absent_at is None
+        assert db.session.get(Offer, day["offer"]).withdrawn_at is None
