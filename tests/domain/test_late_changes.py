@@ -312,3 +312,17 @@ def test_a_withdrawal_is_undone_while_pending_and_taken_back_as_offered_again_on
     assert f"O{offer.id}" in {o["id"] for o in build_instance(day.career_day)["offers"]}
     message, params = late_changes.describe(change)
     assert message % params == f"{offer.title} ({offer.company.name}) offered again"
+
+
+def test_a_replans_review_leaves_a_withdrawn_offer_out_and_the_published_versions_review_keeps_it(db_session, published):
+    day, first, coordinator = published
+    offer = day.offers[0]
+    late_changes.withdraw_offer(coordinator, offer, LATER)
+
+    draft = _replan(coordinator, day.career_day)
+
+    shown = review(draft)
+    assert offer.id not in {fill.offer.id for fill in shown.offers}
+    assert {fill.offer.id for fill in shown.offers} == {o.id for o in day.offers if o.id != offer.id}
+    assert not any(offer in w.subjects for w in shown.warnings)
+    assert offer.id in {fill.offer.id for fill in review(first).offers}  # version 1 was published with it

@@ -119,6 +119,9 @@ def test_replan_shows_who_changes_and_why_and_publishing_makes_version_two_with_
     assert "<th scope=\"col\">Grund</th>" in page and f"{day['title']} wurde zurückgezogen" in page
     assert "Die Änderungen als Fassung 2 veröffentlichen" in page
     draft_id = int(response.headers["Location"].rsplit("/", 1)[-1])
+    review = client.get(f"/coordinator/allocations/{draft_id}").text
+    assert f"{day['title']}, Runde" not in review and ", Runde 1" in review  # withdrawn: not in the re-plan's offer table
+    assert f"{day['title']}, Runde 1" in client.get(f"/coordinator/allocations/{day['allocation']}").text  # version 1 keeps it
 
     published = client.post(_url(day, "/publish"), data={"allocation": str(draft_id)})
 
