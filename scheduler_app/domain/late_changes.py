@@ -251,6 +251,18 @@ def replan(actor: User, career_day: CareerDay, now: datetime) -> Allocation:
     return allocations.resolve_with_minimal_changes(actor, career_day.published_allocation, now)
 
 
+def publish_replan(actor: User, draft: Allocation, now: datetime) -> Publication:
+    """Publish ``draft`` as the next version, if it is still the day's current re-plan (:func:`replan_of`):
+    a re-plan made before a change was accepted or taken back would publish a plan that contradicts it
+    (a page left open in another tab)."""
+    career_day = draft.career_day
+    _require(actor, career_day)
+    if draft != replan_of(career_day):
+        raise DomainError("This re-plan does not match the pending changes any more (a change was accepted or taken "
+                          "back since). Please re-plan.")
+    return allocations.publish(actor, draft, now)
+
+
 def replan_of(career_day: CareerDay) -> Allocation | None:
     """The latest re-plan of the published allocation started after the latest pending change and the
     latest undone one (so it includes them all, and none taken back), in whatever state; None if

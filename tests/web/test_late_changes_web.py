@@ -225,3 +225,19 @@ def test_a_pending_absence_and_withdrawal_are_undone_from_the_pending_list(app, 
     with app.app_context():
         assert db.session.get(Student, day["student"]).absent_at is None
         assert db.session.get(Offer, day["offer"]).withdrawn_at is None
+
+
+def test_a_replan_made_before_an_undo_is_refused_when_published_from_a_page_left_open(app, client, auth, day):
+    auth.login(COORDINATOR)
+    client.post(_url(day, "/students"), data={"students-school_class": day["class"], "students-names": "Neu A."})
+    client.post(_url(day, f"/students/{day['student']}/absent"))
+    draft_id = int(client.post(_url(day, "/replan")).headers["Location"].rsplit("/", 1)[-1])
+    assert jobs.run_due_allocations(app) == 1
+    client.post(_url(day, f"/students/{day['student']}/present"))  # in another tab: the absence was a mistake
+
+    refused = client.post(_url(day, "/publish"), data={"allocation": str(draft_id)}, follow_redirects=True)
+
+    assert "passt nicht mehr zu den ausstehenden Änderungen" in refused.text
+    assert _pending(app) == ["students_added"]
+    with app.app_context():
+        assert db.session.scalar(select(func.max(Publication.version))) == 1

@@ -195,7 +195,7 @@ def late_publish(career_day_id: int):
     draft = db.session.get(Allocation, parse_id(request.form.get("allocation")) or 0)
     if draft is None or draft.career_day_id != career_day.id:
         abort(404)
-    done, publication = commit_or_flash(lambda: allocations.publish(current_user, draft, utc_now()))
+    done, publication = commit_or_flash(lambda: late_changes.publish_replan(current_user, draft, utc_now()))
     if not done:
         return redirect(url_for("coordinator.late_changes_page", career_day_id=career_day.id))
     flash(_("Version %(n)d of the plan is published; the schools and companies concerned get a mail with what changes "
