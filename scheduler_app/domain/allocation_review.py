@@ -179,7 +179,7 @@ def review(allocation: Allocation) -> AllocationReview:
     histogram = _histogram(allocation, pairs, ranks)
     wished = Counter(offer_id for wishes in ranks.values() for offer_id in wishes)
     offers = [OfferFill(offer, [SlotFill(slot, loads[slot.id]) for slot in sorted(offer.slots, key=lambda s: s.round.position)],
-                        wished[offer.id]) for offer in career_day.offers]
+                        wished[offer.id]) for offer in _offers(career_day, published=published is not None)]
 
     targets = {student.id: target(student, career_day) for student in students}
     unserved_students = [s for s in students if len(by_student[s.id]) < targets[s.id]]
@@ -295,11 +295,17 @@ def _warnings(allocation, pairs, students, ranks, unserved_students, *, publishe
                       N_("%(n)d students have not entered any wishes; they get offers they did not choose."),
                       {"n": len(without_wishes)}, without_wishes)
     wished = {offer_id for wishes in ranks.values() for offer_id in wishes}
-    for offer in allocation.career_day.offers:
+    for offer in _offers(allocation.career_day, published=published):
         if students and offer.id not in wished:
             yield Warning("offer_not_wished", N_("Nobody wished the offer %(offer)s (%(company)s)."),
                           {"offer": offer.title, "company": offer.company.name}, (offer,))
     yield from _presence_warnings(allocation.career_day)
+
+
+def _offers(career_day, *, published: bool) -> list[Offer]:
+    """The offers a review shows: a published version keeps those withdrawn since (it was published
+    with them); a draft leaves them out, as the engine did."""
+    return [offer for offer in career_day.offers if published or offer.withdrawn_at is None]
 
 
 def _presence_warnings(career_day):

@@ -8,7 +8,10 @@ students find their forms closed. The coordinators of the day may still accept, 
   keeps their place in the published versions, but gets no programme in any later plan);
 - an offer withdrawn by its company (:func:`withdraw_offer`: its slots leave every later plan; fixed
   assignments on them are released);
-- a student's wishes corrected (:func:`correct_wishes`).
+- a student's wishes corrected (:func:`correct_wishes`);
+- an absence or a withdrawal taken back (:func:`mark_present`, :func:`restore_offer`): while it is
+  pending, the change is simply undone (it leaves the pending list); once published in a version,
+  taking it back is a late change of its own ("present again", "offered again").
 
 Each is recorded as a :class:`~scheduler_app.models.LateChange` and listed as *pending* on the day's
 page (:func:`pending`) until a new version is published, which :func:`settle`\\ s them. In between,
@@ -39,6 +42,7 @@ from scheduler_app.models import (
     Allocation,
     AllocationState,
     Assignment,
+    AuditEntry,
     CareerDay,
     LateChange,
     Offer,
@@ -54,7 +58,11 @@ STUDENTS_ADDED = "students_added"
 STUDENT_ABSENT = "student_absent"
 OFFER_WITHDRAWN = "offer_withdrawn"
 WISHES_CORRECTED = "wishes_corrected"
-KINDS = (CLASS_REGISTERED, STUDENTS_ADDED, STUDENT_ABSENT, OFFER_WITHDRAWN, WISHES_CORRECTED)
+STUDENT_PRESENT = "student_present"  # an absence published in a version, taken back
+OFFER_RESTORED = "offer_restored"  # a withdrawal published in a version, taken back
+KINDS = (CLASS_REGISTERED, STUDENTS_ADDED, STUDENT_ABSENT, OFFER_WITHDRAWN, WISHES_CORRECTED, STUDENT_PRESENT,
+         OFFER_RESTORED)
+UNDONE = "late_change.undone"  # the audit action of a pending change taken back (see :func:`replan_of`)
 
 
 def _require(actor: User, career_day: CareerDay) -> None:
@@ -154,6 +162,49 @@ def withdraw_offer(actor: User, offer: Offer, now: datetime) -> Offer:
     return offer
 
 
+def _undo_pending(actor: User, career_day: CareerDay, kind: str, key: str, ident: int, now: datetime) -> bool:
+    """Delete the latest pending change of ``kind`` naming ``ident`` (under ``key``); False if there is none."""
+    change = next((c for c in reversed(pending(career_day)) if c.kind == kind and (c.details or {}).get(key) == ident), None)
+    if change is None:
+        return False
+    db.session.delete(change)
+    db.session.flush()
+    audit.record(actor, UNDONE, career_day, now, kind=kind, **{key: ident})
+    return True
+
+
+def mark_present(actor: User, student: Student, now: datetime) -> Student:
+    """Take back a student's absence: a pending absence is undone; one already published in a version
+    is recorded as the late change "present again" (the student gets a programme in the next plan)."""
+    career_day = student.school_class.career_day
+    _require(actor, career_day)
+    school_class = lock_or_gone(student.school_class, field="student")
+    if student not in school_class.students:
+        raise Gone(field="student")
+    if student.absent_at is None:
+        raise DomainError("%(name)s is not marked absent.", field="student", name=student.display_name)
+    student.absent_at = None
+    db.session.flush()
+    if not _undo_pending(actor, career_day, STUDENT_ABSENT, "student_id", student.id, now):
+        _record(actor, career_day, STUDENT_PRESENT, now, **_student_details(student))
+    return student
+
+
+def restore_offer(actor: User, offer: Offer, now: datetime) -> Offer:
+    """Take back an offer's withdrawal: a pending withdrawal is undone; one already published in a
+    version is recorded as the late change "offered again" (its slots return to the next plan)."""
+    career_day = offer.career_day
+    _require(actor, career_day)
+    offer = lock_or_gone(offer, field="offer")
+    if offer.withdrawn_at is None:
+        raise DomainError("%(offer)s is not withdrawn.", field="offer", offer=offer.title)
+    offer.withdrawn_at = None
+    db.session.flush()
+    if not _undo_pending(actor, career_day, OFFER_WITHDRAWN, "offer_id", offer.id, now):
+        _record(actor, career_day, OFFER_RESTORED, now, offer_id=offer.id, offer=offer.title, company=offer.company.name)
+    return offer
+
+
 def correct_wishes(actor: User, student: Student, offer_ids: list[int], now: datetime) -> Student:
     """Replace the student's wishes (as the teacher would have entered them), first wish first."""
     career_day = student.school_class.career_day
@@ -200,16 +251,32 @@ def replan(actor: User, career_day: CareerDay, now: datetime) -> Allocation:
     return allocations.resolve_with_minimal_changes(actor, career_day.published_allocation, now)
 
 
+def publish_replan(actor: User, draft: Allocation, now: datetime) -> Publication:
+    """Publish ``draft`` as the next version, if it is still the day's current re-plan (:func:`replan_of`):
+    a re-plan made before a change was accepted or taken back would publish a plan that contradicts it
+    (a page left open in another tab)."""
+    career_day = draft.career_day
+    _require(actor, career_day)
+    if draft != replan_of(career_day):
+        raise DomainError("This re-plan does not match the pending changes any more (a change was accepted or taken "
+                          "back since). Please re-plan.")
+    return allocations.publish(actor, draft, now)
+
+
 def replan_of(career_day: CareerDay) -> Allocation | None:
-    """The latest re-plan of the published allocation started after the latest pending change (so it
-    includes them all), in whatever state; None if there is none."""
+    """The latest re-plan of the published allocation started after the latest pending change and the
+    latest undone one (so it includes them all, and none taken back), in whatever state; None if
+    there is none."""
     changes = pending(career_day)
     if career_day.published_allocation_id is None or not changes:
         return None
+    undone = db.session.scalar(select(func.max(AuditEntry.at)).where(
+        AuditEntry.action == UNDONE, AuditEntry.object_type == CareerDay.__tablename__, AuditEntry.object_id == career_day.id))
+    since = max(changes[-1].created_at, undone) if undone is not None else changes[-1].created_at
     return db.session.scalar(
         select(Allocation).where(Allocation.career_day_id == career_day.id,
                                  Allocation.based_on_id == career_day.published_allocation_id,
-                                 Allocation.created_at >= changes[-1].created_at,
+                                 Allocation.created_at >= since,
                                  Allocation.state != AllocationState.failed)
         .order_by(Allocation.id.desc()).limit(1))
 
@@ -223,6 +290,8 @@ REASON_ABSENT = N_("marked absent")
 REASON_WISHES = N_("wishes corrected")
 REASON_WITHDRAWN = N_("%(offer)s was withdrawn")
 REASON_ROOM = N_("moved to make room for the late changes")
+REASON_PRESENT = N_("reported present again")
+REASON_RESTORED = N_("%(offer)s is offered again")
 
 
 @dataclass(frozen=True)
@@ -239,19 +308,24 @@ def who_changes(draft: Allocation, changes: list[LateChange]) -> tuple[Publicati
     against, changed = changes_against_published(draft)
     by_student: dict[int, list[str]] = {}
     withdrawn: dict[int, str] = {}
+    restored: dict[int, str] = {}
     for change in changes:
         reason = {CLASS_REGISTERED: REASON_NEW, STUDENTS_ADDED: REASON_NEW, STUDENT_ABSENT: REASON_ABSENT,
-                  WISHES_CORRECTED: REASON_WISHES}.get(change.kind)
+                  WISHES_CORRECTED: REASON_WISHES, STUDENT_PRESENT: REASON_PRESENT}.get(change.kind)
         for student_id in change.details.get("student_ids", [change.details.get("student_id")]):
             if reason is not None and student_id is not None:
                 by_student.setdefault(student_id, []).append(reason)
         if change.kind == OFFER_WITHDRAWN:
             withdrawn[change.details["offer_id"]] = change.details["offer"]
+        if change.kind == OFFER_RESTORED:
+            restored[change.details["offer_id"]] = change.details["offer"]
     found = []
     for change in changed:
         reasons = [(reason, {}) for reason in dict.fromkeys(by_student.get(change.student_id, []))]
         reasons += [(REASON_WITHDRAWN, {"offer": withdrawn[r.before.offer.id]}) for r in change.rounds
                     if r.before is not None and r.before.offer.id in withdrawn]
+        reasons += [(REASON_RESTORED, {"offer": restored[r.after.offer.id]}) for r in change.rounds
+                    if r.after is not None and r.after.offer.id in restored]
         found.append(Why(change, tuple(reasons) or ((REASON_ROOM, {}),)))
     return against, found
 
@@ -266,6 +340,8 @@ DESCRIPTIONS = {
     STUDENT_ABSENT: N_("%(student)s (class %(class_name)s, %(school)s) marked absent"),
     OFFER_WITHDRAWN: N_("%(offer)s (%(company)s) withdrawn"),
     WISHES_CORRECTED: N_("Wishes of %(student)s (class %(class_name)s, %(school)s) corrected: %(after)s"),
+    STUDENT_PRESENT: N_("%(student)s (class %(class_name)s, %(school)s) reported present again"),
+    OFFER_RESTORED: N_("%(offer)s (%(company)s) offered again"),
 }
 WITHDRAWN_LOCKS = N_("%(offer)s (%(company)s) withdrawn; %(released_locks)d fixed assignments on it are released")
 DETAILS_DELETED = N_("Details deleted with the students' data")

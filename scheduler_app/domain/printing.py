@@ -1,5 +1,7 @@
 """Data for the print-ready pages of a PUBLISHED allocation: route sheets (one per student),
 door lists (one per slot, for the company) and class lists (one per class, for the teacher).
+Late changes since are marked on top: a student marked absent on the class list, an offer withdrawn
+on its door lists.
 
 Everything comes from the published snapshot (:mod:`scheduler_app.domain.publication`), never
 from the live data: a sheet printed on Friday says on Monday what it said then, and a page costs
@@ -15,10 +17,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, time
 
+from sqlalchemy import select
+
 from scheduler_app.domain import publication
 from scheduler_app.domain.errors import DomainError
 from scheduler_app.domain.publication import Plan, PlanClass, PlanRound, PlanSlot, PlanStudent
-from scheduler_app.models import CareerDay, Organisation, SchoolClass
+from scheduler_app.extensions import db
+from scheduler_app.models import CareerDay, Offer, Organisation, SchoolClass, Student
 
 
 @dataclass(frozen=True)
@@ -65,12 +70,14 @@ class DoorList:
     room: str | None
     capacity: int
     attendees: list[Attendee]
+    withdrawn: bool = False  # the company withdrew the offer after publishing (a late change)
 
 
 @dataclass(frozen=True)
 class ClassListRow:
     student: str
     entries: list[RoundEntry]
+    absent: bool = False  # marked absent by a late change after publishing: will not come
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,11 @@ class ClassList:
     rounds: list[PlanRound]
     rows: list[ClassListRow]
 
+    @property
+    def attending(self) -> int:
+        """How many of the listed students will come (those marked absent since do not)."""
+        return sum(1 for row in self.rows if not row.absent)
+
 
 def published_plan(career_day: CareerDay, version: int | None = None) -> Plan:
     """The published snapshot of the day (:mod:`scheduler_app.domain.publication`), read: the current
@@ -92,6 +104,16 @@ def published_plan(career_day: CareerDay, version: int | None = None) -> Plan:
     if plan is None:
         raise DomainError("The allocation of this career day has not been published yet.")
     return plan
+
+
+# Late changes since publishing: the snapshot keeps the student or offer, the live data says it is gone.
+def _absent_ids(career_day: CareerDay) -> set[int]:
+    return set(db.session.scalars(select(Student.id).join(SchoolClass).where(
+        SchoolClass.career_day_id == career_day.id, Student.absent_at.is_not(None))))
+
+
+def _withdrawn_ids(career_day: CareerDay) -> set[int]:
+    return set(db.session.scalars(select(Offer.id).where(Offer.career_day_id == career_day.id, Offer.withdrawn_at.is_not(None))))
 
 
 def _entries(plan: Plan, school_class: PlanClass, slots: dict[int, PlanSlot]) -> list[RoundEntry]:
@@ -135,6 +157,7 @@ def route_sheets(career_day: CareerDay, *, school: Organisation | None = None,
 def door_lists(career_day: CareerDay, *, company: Organisation | None = None, version: int | None = None) -> list[DoorList]:
     """A list per slot (of one company's offers, if given) with each attendee's display name and class."""
     plan = published_plan(career_day, version)
+    withdrawn = _withdrawn_ids(career_day)
     attendees: dict[int, list[Attendee]] = defaultdict(list)
     for klass in plan.classes:
         for student in klass.students:
@@ -149,6 +172,7 @@ def door_lists(career_day: CareerDay, *, company: Organisation | None = None, ve
                 offer=offer.title, company=offer.company, company_id=offer.company_id, round=slot.round.position,
                 starts_at=slot.round.starts_at, ends_at=slot.round.ends_at, room=offer.room, capacity=slot.capacity,
                 attendees=sorted(attendees[slot.id], key=lambda a: (a.class_name, a.student)),
+                withdrawn=offer.id in withdrawn,
             ))
     return sorted(lists, key=lambda d: (d.company, d.offer, d.round))
 
@@ -156,10 +180,11 @@ def door_lists(career_day: CareerDay, *, company: Organisation | None = None, ve
 def class_lists(career_day: CareerDay, *, school: Organisation | None = None) -> list[ClassList]:
     """A list per class (of one school, if given): each student's programme, round by round."""
     plan = published_plan(career_day)
+    absent = _absent_ids(career_day)
     lists = []
     for klass in _classes(plan, school.id if school is not None else None):
         present = [r for r in plan.rounds if klass.present_in(r.position)]
-        rows = [ClassListRow(student.name, _entries(plan, klass, plan.by_student.get(student.id, {})))
+        rows = [ClassListRow(student.name, _entries(plan, klass, plan.by_student.get(student.id, {})), student.id in absent)
                 for student in _students(klass)]
         lists.append(ClassList(klass.name, klass.school, klass.school_id, klass.teacher, plan.name, plan.date, present, rows))
     return lists

@@ -192,6 +192,11 @@ class SchoolClass(db.Model):
     def present_in(self, position: int) -> bool:
         return (self.first_round is None or position >= self.first_round) and (self.last_round is None or position <= self.last_round)
 
+    @property
+    def attending(self) -> list[Student]:
+        """The students who will come: all but those marked absent by a late change."""
+        return [student for student in self.students if student.absent_at is None]
+
 
 class Student(db.Model):
     """A student: personal data of a minor, so pseudonymous by default (a display name is enough)."""

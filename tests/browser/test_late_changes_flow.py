@@ -7,16 +7,17 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from scheduler_app import jobs
 from scheduler_app.extensions import db
-from scheduler_app.models import OrganisationKind, OutgoingMail, Publication
+from scheduler_app.domain.allocation import publish
+from scheduler_app.models import CareerDay, LateChange, OrganisationKind, OutgoingMail, Publication, Student, User
 from scheduler_app.models_base import utc_now
 from tests import factories
 from tests.browser.conftest import fits_the_phone
 from tests.browser.test_career_day_end_to_end import sign_in
-from tests.domain.allocation_data import make_preference, require_solver
+from tests.domain.allocation_data import allocate, make_preference, require_solver
 
 pytestmark = pytest.mark.browser
 
@@ -112,3 +113,32 @@ def test_late_class_replan_and_version_two_in_the_browser(live_server, browser_p
         mails = list(db.session.scalars(select(OutgoingMail).where(OutgoingMail.template == "plan_changed")))
     assert [m.recipient for m in mails] == [TEACHER]
     assert "Fassung 2" in mails[0].subject and "Mia L. (9c, Realschule Bramsche)" in mails[0].body
+
+
+def test_an_absence_marked_by_mistake_is_undone_from_the_pending_list_in_the_browser(live_server, browser_page, screenshot,
+                                                                                    ranked_day):
+    require_solver()
+    page, url = browser_page, live_server.url
+    with live_server.app.app_context():
+        career_day = db.session.get(CareerDay, ranked_day)
+        coordinator = db.session.scalar(select(User).where(User.email == COORDINATOR))
+        publish(coordinator, allocate(career_day), utc_now(), close_early=True)
+        db.session.commit()
+        name = career_day.classes[0].students[0].display_name
+    sign_in(page, url, COORDINATOR)
+
+    page.goto(f"{url}/coordinator/career-days/{ranked_day}/late-changes?q=9b")
+    page.get_by_role("button", name=f"{name} als abwesend melden").click()
+    page.wait_for_selector(f"text={name} ist als abwesend gemeldet")
+    undo = page.get_by_role("button", name="Rückgängig machen")
+    assert undo.count() == 1
+    assert fits_the_phone(page)
+    screenshot(page, "5-absent-pending")
+
+    undo.click()
+    page.wait_for_selector(f"text={name} ist nicht mehr als abwesend gemeldet")
+    assert page.get_by_text("Keine nachträglichen Änderungen stehen aus").is_visible()
+    with live_server.app.app_context():
+        assert db.session.scalar(select(Student.absent_at).where(Student.display_name == name)) is None
+        assert db.session.scalar(select(func.count(LateChange.id))) == 0
+    screenshot(page, "6-absence-undone")

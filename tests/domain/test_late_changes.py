@@ -253,3 +253,76 @@ def test_withdrawing_an_offer_with_a_fixed_assignment_releases_it_and_the_replan
     draft = _replan(coordinator, day.career_day)
     assert draft.solver_status in USABLE_STATUSES
     assert offer.id not in {a.offer_id for a in draft.assignments if a.student_id == fixed.student_id}
+
+
+def test_a_pending_absence_is_undone_and_a_replan_made_before_the_undo_is_no_longer_offered(db_session, published):
+    day, _first, coordinator = published
+    student, other = day.classes[0].students[:2]
+    late_changes.add_students(coordinator, day.classes[0], ["Neu A."], LATER)
+    late_changes.mark_absent(coordinator, student, LATER + timedelta(minutes=1))
+    draft = _replan(coordinator, day.career_day, LATER + timedelta(minutes=2))
+    assert late_changes.replan_of(day.career_day) == draft and student.id not in {a.student_id for a in draft.assignments}
+
+    late_changes.mark_present(coordinator, student, LATER + timedelta(minutes=3))
+
+    assert student.absent_at is None
+    assert [c.kind for c in late_changes.pending(day.career_day)] == [late_changes.STUDENTS_ADDED]  # undone, not recorded
+    assert late_changes.replan_of(day.career_day) is None  # that re-plan left the student out: re-plan again
+    assert f"P{student.id}" in {s["id"] for s in build_instance(day.career_day)["students"]}
+    with pytest.raises(DomainError, match="is not marked absent"):
+        late_changes.mark_present(coordinator, other, LATER + timedelta(minutes=4))
+
+
+def test_an_absence_published_in_a_version_is_taken_back_as_a_late_change_present_again(db_session, published):
+    day, _first, coordinator = published
+    student = day.classes[0].students[0]
+    late_changes.mark_absent(coordinator, student, LATER)
+    publish(coordinator, _replan(coordinator, day.career_day), LATER + timedelta(minutes=1))
+    assert student.id not in {a.student_id for a in day.career_day.published_allocation.assignments}
+
+    late_changes.mark_present(coordinator, student, LATER + timedelta(minutes=2))
+
+    [change] = late_changes.pending(day.career_day)
+    assert change.kind == late_changes.STUDENT_PRESENT
+    message, params = late_changes.describe(change)
+    assert message % params == f"{student.display_name} (class 9a, Realschule Bramsche) reported present again"
+    draft = _replan(coordinator, day.career_day, LATER + timedelta(minutes=3))
+    assert student.id in {a.student_id for a in draft.assignments}
+    _version, why = late_changes.who_changes(draft, late_changes.pending(day.career_day))
+    assert next(item for item in why if item.change.student_id == student.id).reasons == ((late_changes.REASON_PRESENT, {}),)
+
+
+def test_a_withdrawal_is_undone_while_pending_and_taken_back_as_offered_again_once_published(db_session, published):
+    day, _first, coordinator = published
+    offer = day.offers[0]
+    late_changes.withdraw_offer(coordinator, offer, LATER)
+
+    late_changes.restore_offer(coordinator, offer, LATER + timedelta(minutes=1))
+
+    assert offer.withdrawn_at is None and late_changes.pending(day.career_day) == []
+    with pytest.raises(DomainError, match="is not withdrawn"):
+        late_changes.restore_offer(coordinator, offer, LATER + timedelta(minutes=2))
+    late_changes.withdraw_offer(coordinator, offer, LATER + timedelta(minutes=2))
+    publish(coordinator, _replan(coordinator, day.career_day, LATER + timedelta(minutes=3)), LATER + timedelta(minutes=4))
+
+    late_changes.restore_offer(coordinator, offer, LATER + timedelta(minutes=5))
+
+    [change] = late_changes.pending(day.career_day)
+    assert change.kind == late_changes.OFFER_RESTORED and offer.withdrawn_at is None
+    assert f"O{offer.id}" in {o["id"] for o in build_instance(day.career_day)["offers"]}
+    message, params = late_changes.describe(change)
+    assert message % params == f"{offer.title} ({offer.company.name}) offered again"
+
+
+def test_a_replans_review_leaves_a_withdrawn_offer_out_and_the_published_versions_review_keeps_it(db_session, published):
+    day, first, coordinator = published
+    offer = day.offers[0]
+    late_changes.withdraw_offer(coordinator, offer, LATER)
+
+    draft = _replan(coordinator, day.career_day)
+
+    shown = review(draft)
+    assert offer.id not in {fill.offer.id for fill in shown.offers}
+    assert {fill.offer.id for fill in shown.offers} == {o.id for o in day.offers if o.id != offer.id}
+    assert not any(offer in w.subjects for w in shown.warnings)
+    assert offer.id in {fill.offer.id for fill in review(first).offers}  # version 1 was published with it

@@ -99,6 +99,7 @@ ACTIONS = {
     "events.cancel_registration", "events.renew_calendar", "coordinator.unpublish_event", "coordinator.gather_event", "school.register_class_for_event",
     "coordinator.publish_company_event", "coordinator.cancel_company_event",
     "coordinator.late_absent", "coordinator.late_withdraw", "coordinator.late_replan", "coordinator.late_publish",
+    "coordinator.late_present", "coordinator.late_restore",
 }
 ROLES_WITHOUT_ACCOUNT = ("anonymous", "student")
 # actions without an id that a role without an account may take (never sent as that role)

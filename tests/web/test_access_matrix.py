@@ -98,7 +98,8 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     # form is a form error, the actions are refused with a message (302), publishing without an allocation is a 404
     **{f"coordinator.{name}": {"anonymous": LOGIN, "coordinator": status, "other_coordinator": 404, "school": 403, "company": 403}
        for name, status in (("late_changes_page", 200), ("late_class", 422), ("late_students", 422), ("late_absent", 302),
-                            ("late_wishes", 200), ("late_withdraw", 302), ("late_replan", 302), ("late_publish", 404))},
+                            ("late_wishes", 200), ("late_withdraw", 302), ("late_replan", 302), ("late_publish", 404),
+                            ("late_present", 302), ("late_restore", 302))},
     # coordinator: alliances and their meetings (web/coordinator/alliances.py, meetings.py). Alliance 1
     # is the coordinator's agency's; member 2, delegate 2, delegate 3 and candidate 2 are spare ones
     # the destructive routes use (see URL_VALUES); meeting 1 is polling, meeting 2 was held with minutes.

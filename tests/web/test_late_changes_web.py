@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from scheduler_app import jobs
 from scheduler_app.domain.allocation import publish
 from scheduler_app.extensions import db
-from scheduler_app.models import LateChange, OutgoingMail, Publication, Role, SchoolClass, Student
+from scheduler_app.models import LateChange, Offer, OutgoingMail, Publication, Role, SchoolClass, Student
 from scheduler_app.models_base import utc_now
 from tests import factories
 from tests.domain.allocation_data import allocate, make_small_day, require_solver
@@ -119,6 +119,9 @@ def test_replan_shows_who_changes_and_why_and_publishing_makes_version_two_with_
     assert "<th scope=\"col\">Grund</th>" in page and f"{day['title']} wurde zurückgezogen" in page
     assert "Die Änderungen als Fassung 2 veröffentlichen" in page
     draft_id = int(response.headers["Location"].rsplit("/", 1)[-1])
+    review = client.get(f"/coordinator/allocations/{draft_id}").text
+    assert f"{day['title']}, Runde" not in review and ", Runde 1" in review  # withdrawn: not in the re-plan's offer table
+    assert f"{day['title']}, Runde 1" in client.get(f"/coordinator/allocations/{day['allocation']}").text  # version 1 keeps it
 
     published = client.post(_url(day, "/publish"), data={"allocation": str(draft_id)})
 
@@ -137,7 +140,8 @@ def test_another_agencys_coordinator_gets_404_and_contacts_403_on_a_published_da
     urls = [("GET", _url(day)), ("POST", _url(day, "/class")), ("POST", _url(day, "/students")),
             ("POST", _url(day, f"/students/{day['student']}/absent")), ("GET", _url(day, f"/students/{day['student']}/wishes")),
             ("POST", _url(day, f"/offers/{day['offer']}/withdraw")), ("POST", _url(day, "/replan")),
-            ("POST", _url(day, "/publish"))]
+            ("POST", _url(day, "/publish")), ("POST", _url(day, f"/students/{day['student']}/present")),
+            ("POST", _url(day, f"/offers/{day['offer']}/restore"))]
     for email, status in ((OTHER, 404), (TEACHER, 403)):
         auth.login(email)
         for method, url in urls:
@@ -170,3 +174,70 @@ def test_before_publishing_the_page_says_so_and_a_late_change_is_refused_with_th
     refused = client.post(_url(day, "/students"), data={"students-school_class": day["class"], "students-names": "Neu A."})
     assert refused.status_code == 422 and "sobald der Plan veröffentlicht ist" in refused.text
     assert _pending(app) == []
+
+
+def test_the_school_and_company_pages_mark_an_absent_student_and_a_withdrawn_offer(app, client, auth, day):
+    with app.app_context():
+        offer = db.session.get(Offer, day["offer"])
+        factories.make_company_contact(company=offer.company, email="kontakt@firma.example")
+        student = db.session.get(Student, day["student"])
+        name, attending = student.display_name, len(student.school_class.students) - 1
+        db.session.commit()
+    auth.login(COORDINATOR)
+    client.post(_url(day, f"/students/{day['student']}/absent"))
+    client.post(_url(day, f"/offers/{day['offer']}/withdraw"))
+    auth.logout()
+
+    auth.login(TEACHER)
+    roster = client.get(f"/school/classes/{day['class']}").text
+    assert f"{name} · <strong>abwesend (nachträglich gemeldet)</strong>" in roster
+    assert f"<dt>Kommen</dt><dd>{attending}</dd>" in roster
+    assert "1 abwesend (nachträglich gemeldet)" in client.get(f"/school/career-days/{day['id']}").text
+    class_list = client.get(f"/school/classes/{day['class']}/class-list").text
+    assert class_list.count("abwesend (nachträglich gemeldet)") == 1
+    assert f"{attending} Schülerinnen und Schüler kommen." in class_list
+    auth.logout()
+
+    auth.login("kontakt@firma.example")
+    page = client.get(f"/company/career-days/{day['id']}").text
+    assert f"{day['title']} · <strong>zurückgezogen</strong>" in page and "Nach der Veröffentlichung zurückgezogen am" in page
+    assert f"{day['title']} · <strong>zurückgezogen</strong>" in client.get("/company/").text
+    door_lists = client.get(f"/company/career-days/{day['id']}/door-lists").text
+    assert "Dieses Angebot wurde nach der Veröffentlichung zurückgezogen" in door_lists
+
+
+def test_a_pending_absence_and_withdrawal_are_undone_from_the_pending_list(app, client, auth, day):
+    auth.login(COORDINATOR)
+    client.post(_url(day, f"/students/{day['student']}/absent"))
+    client.post(_url(day, f"/offers/{day['offer']}/withdraw"))
+    page = client.get(_url(day)).text
+    assert f'action="{_url(day, "/students/%d/present" % day["student"])}"' in page
+    assert f'action="{_url(day, "/offers/%d/restore" % day["offer"])}"' in page
+    assert page.count(">Rückgängig machen<") == 2  # one per pending row
+
+    undone = client.post(_url(day, f"/students/{day['student']}/present"), follow_redirects=True)
+    assert "nicht mehr als abwesend gemeldet" in undone.text
+    assert _pending(app) == ["offer_withdrawn"]
+    assert client.post(_url(day, f"/offers/{day['offer']}/restore")).status_code == 302
+    assert _pending(app) == []
+    again = client.post(_url(day, f"/offers/{day['offer']}/restore"), follow_redirects=True)
+    assert f"{day['title']} ist nicht zurückgezogen" in again.text  # nothing to take back: said, nothing recorded
+    with app.app_context():
+        assert db.session.get(Student, day["student"]).absent_at is None
+        assert db.session.get(Offer, day["offer"]).withdrawn_at is None
+
+
+def test_a_replan_made_before_an_undo_is_refused_when_published_from_a_page_left_open(app, client, auth, day):
+    auth.login(COORDINATOR)
+    client.post(_url(day, "/students"), data={"students-school_class": day["class"], "students-names": "Neu A."})
+    client.post(_url(day, f"/students/{day['student']}/absent"))
+    draft_id = int(client.post(_url(day, "/replan")).headers["Location"].rsplit("/", 1)[-1])
+    assert jobs.run_due_allocations(app) == 1
+    client.post(_url(day, f"/students/{day['student']}/present"))  # in another tab: the absence was a mistake
+
+    refused = client.post(_url(day, "/publish"), data={"allocation": str(draft_id)}, follow_redirects=True)
+
+    assert "passt nicht mehr zu den ausstehenden Änderungen" in refused.text
+    assert _pending(app) == ["students_added"]
+    with app.app_context():
+        assert db.session.scalar(select(func.max(Publication.version))) == 1

@@ -36,7 +36,18 @@ def _render(career_day: CareerDay, class_form: LateClassForm | None = None, stud
         query=query, found=allocations.find_students(career_day, query), limit=allocations.SEARCH_LIMIT,
         offers=sorted(career_day.offers, key=lambda o: (o.title.lower(), o.id)),
         draft=draft, against=against, why=why, running=allocations.active_allocation(career_day), on_late_changes_page=True,
+        undo_url=lambda change: _undo_url(career_day, change),
     ), status
+
+
+def _undo_url(career_day: CareerDay, change) -> str | None:
+    """Where a pending absence or withdrawal is undone (the same routes that take a published one back)."""
+    details = change.details or {}
+    if change.kind == late_changes.STUDENT_ABSENT and details.get("student_id"):
+        return url_for("coordinator.late_present", career_day_id=career_day.id, student_id=details["student_id"])
+    if change.kind == late_changes.OFFER_WITHDRAWN and details.get("offer_id"):
+        return url_for("coordinator.late_restore", career_day_id=career_day.id, offer_id=details["offer_id"])
+    return None
 
 
 @bp.route("/career-days/<int:career_day_id>/late-changes")
@@ -126,13 +137,42 @@ def late_wishes(career_day_id: int, student_id: int):
 def late_withdraw(career_day_id: int, offer_id: int):
     """The company withdraws its offer: its slots leave the next plan."""
     career_day = career_day_or_404(career_day_id)
-    offer = db.session.get(Offer, offer_id)
-    if offer is None or offer.career_day_id != career_day.id:
-        abort(404)
+    offer = _offer_or_404(career_day, offer_id)
     done, _offer = commit_or_flash(lambda: late_changes.withdraw_offer(current_user, offer, utc_now()))
     if done:
         flash(_("%(offer)s is withdrawn; the change is pending until you publish a new version.", offer=offer.title),
               "success")
+    return redirect(url_for("coordinator.late_changes_page", career_day_id=career_day.id, _anchor="pending-heading"))
+
+
+def _offer_or_404(career_day: CareerDay, offer_id: int) -> Offer:
+    offer = db.session.get(Offer, offer_id)
+    if offer is None or offer.career_day_id != career_day.id:
+        abort(404)
+    return offer
+
+
+@bp.route("/career-days/<int:career_day_id>/late-changes/students/<int:student_id>/present", methods=["POST"])
+@coordinator_required
+def late_present(career_day_id: int, student_id: int):
+    """Take back a student's absence (undone while pending, else a late change of its own)."""
+    career_day = career_day_or_404(career_day_id)
+    student = _student_or_404(career_day, student_id)
+    done, _student = commit_or_flash(lambda: late_changes.mark_present(current_user, student, utc_now()))
+    if done:
+        flash(_("%(name)s is no longer marked absent.", name=student.display_name), "success")
+    return redirect(url_for("coordinator.late_changes_page", career_day_id=career_day.id, _anchor="pending-heading"))
+
+
+@bp.route("/career-days/<int:career_day_id>/late-changes/offers/<int:offer_id>/restore", methods=["POST"])
+@coordinator_required
+def late_restore(career_day_id: int, offer_id: int):
+    """Take back an offer's withdrawal (undone while pending, else a late change of its own)."""
+    career_day = career_day_or_404(career_day_id)
+    offer = _offer_or_404(career_day, offer_id)
+    done, _offer = commit_or_flash(lambda: late_changes.restore_offer(current_user, offer, utc_now()))
+    if done:
+        flash(_("%(offer)s is no longer withdrawn.", offer=offer.title), "success")
     return redirect(url_for("coordinator.late_changes_page", career_day_id=career_day.id, _anchor="pending-heading"))
 
 
@@ -155,7 +195,7 @@ def late_publish(career_day_id: int):
     draft = db.session.get(Allocation, parse_id(request.form.get("allocation")) or 0)
     if draft is None or draft.career_day_id != career_day.id:
         abort(404)
-    done, publication = commit_or_flash(lambda: allocations.publish(current_user, draft, utc_now()))
+    done, publication = commit_or_flash(lambda: late_changes.publish_replan(current_user, draft, utc_now()))
     if not done:
         return redirect(url_for("coordinator.late_changes_page", career_day_id=career_day.id))
     flash(_("Version %(n)d of the plan is published; the schools and companies concerned get a mail with what changes "
