@@ -111,7 +111,7 @@ def late_absent(career_day_id: int, student_id: int):
     if done:
         flash(_("%(name)s is marked absent; the change is pending until you publish a new version.",
                 name=student.display_name), "success")
-    return redirect(url_for("coordinator.late_changes_page", career_day_id=career_day.id, _anchor="pending-heading"))
+    return _to_pending(career_day)
 
 
 @bp.route("/career-days/<int:career_day_id>/late-changes/students/<int:student_id>/wishes", methods=["GET", "POST"])
@@ -127,7 +127,7 @@ def late_wishes(career_day_id: int, student_id: int):
         if done:
             flash(_("The wishes of %(name)s are corrected; the change is pending until you publish a new version.",
                     name=student.display_name), "success")
-            return redirect(url_for("coordinator.late_changes_page", career_day_id=career_day.id, _anchor="pending-heading"))
+            return _to_pending(career_day)
     return render_template("coordinator/late_wishes.html", career_day=career_day, student=student, form=form), \
         422 if form.errors or form.form_errors else 200
 
@@ -142,6 +142,11 @@ def late_withdraw(career_day_id: int, offer_id: int):
     if done:
         flash(_("%(offer)s is withdrawn; the change is pending until you publish a new version.", offer=offer.title),
               "success")
+    return _to_pending(career_day)
+
+
+def _to_pending(career_day: CareerDay):
+    """Back to the late-changes page, at the pending list."""
     return redirect(url_for("coordinator.late_changes_page", career_day_id=career_day.id, _anchor="pending-heading"))
 
 
@@ -161,7 +166,7 @@ def late_present(career_day_id: int, student_id: int):
     done, _student = commit_or_flash(lambda: late_changes.mark_present(current_user, student, utc_now()))
     if done:
         flash(_("%(name)s is no longer marked absent.", name=student.display_name), "success")
-    return redirect(url_for("coordinator.late_changes_page", career_day_id=career_day.id, _anchor="pending-heading"))
+    return _to_pending(career_day)
 
 
 @bp.route("/career-days/<int:career_day_id>/late-changes/offers/<int:offer_id>/restore", methods=["POST"])
@@ -173,7 +178,7 @@ def late_restore(career_day_id: int, offer_id: int):
     done, _offer = commit_or_flash(lambda: late_changes.restore_offer(current_user, offer, utc_now()))
     if done:
         flash(_("%(offer)s is no longer withdrawn.", offer=offer.title), "success")
-    return redirect(url_for("coordinator.late_changes_page", career_day_id=career_day.id, _anchor="pending-heading"))
+    return _to_pending(career_day)
 
 
 @bp.route("/career-days/<int:career_day_id>/late-changes/replan", methods=["POST"])
