@@ -87,5 +87,16 @@ def screenshot(request):
 
 def fits_the_phone(page) -> bool:
     """No sideways scrolling. On a mobile viewport ``innerWidth`` grows with overflowing content, so the
-    page is compared with the screen's width (``clientWidth``) instead."""
-    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    page is compared with the screen's width (``clientWidth``) instead. Measured on the loaded page: a
+    button that posts a form may still be navigating when this is called (on a busy machine the old
+    document was gone and the new one not there yet), so the measurement waits for the new one."""
+    from playwright.sync_api import Error
+
+    for attempt in range(3):
+        page.wait_for_load_state("load")
+        try:
+            return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        except Error:  # the document changed under the measurement: measure the new one
+            if attempt == 2:
+                raise
+    return False
