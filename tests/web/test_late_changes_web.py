@@ -179,6 +179,7 @@ def test_before_publishing_the_page_says_so_and_a_late_change_is_refused_with_th
 def test_the_school_and_company_pages_mark_an_absent_student_and_a_withdrawn_offer(app, client, auth, day):
     with app.app_context():
         offer = db.session.get(Offer, day["offer"])
+        offer_company = offer.company_id
         factories.make_company_contact(company=offer.company, email="kontakt@firma.example")
         student = db.session.get(Student, day["student"])
         name, attending = student.display_name, len(student.school_class.students) - 1
@@ -204,6 +205,11 @@ def test_the_school_and_company_pages_mark_an_absent_student_and_a_withdrawn_off
     assert f"{day['title']} · <strong>zurückgezogen</strong>" in client.get("/company/").text
     door_lists = client.get(f"/company/career-days/{day['id']}/door-lists").text
     assert "Dieses Angebot wurde nach der Veröffentlichung zurückgezogen" in door_lists
+    with app.app_context():
+        offered = db.session.scalar(select(func.count()).select_from(Offer).where(
+            Offer.career_day_id == day["id"], Offer.company_id == offer_company))
+    days = client.get("/company/career-days/").text
+    assert f"Ihre Angebote an diesem Tag: {offered - 1} (1 zurückgezogen)" in days
 
 
 def test_a_pending_absence_and_withdrawal_are_undone_from_the_pending_list(app, client, auth, day):
