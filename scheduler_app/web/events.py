@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -36,14 +36,6 @@ KIND_LABELS = {
     EmployerEventKind.company_visit: _l("Company visit"),
     EmployerEventKind.workshop: _l("Workshop"),
 }
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def download(data: bytes, mimetype: str, filename: str) -> Response:
-    """A file to save (attendance lists, registration exports)."""
-    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 def site() -> ev.Site:

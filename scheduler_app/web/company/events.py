@@ -17,7 +17,8 @@ from scheduler_app.web.access import company_contact_required, get_owned_or_404
 from scheduler_app.web.actions import commit_or_flash, commit_or_show
 from scheduler_app.web.company import bp
 from scheduler_app.web.company.forms import CapacityForm, DuplicateForm, EventForm, MessageForm
-from scheduler_app.web.events import KIND_LABELS, XLSX, download, event_path, free_places_text, site
+from scheduler_app.web.downloads import table_download
+from scheduler_app.web.events import KIND_LABELS, event_path, free_places_text, site
 
 
 def _event_or_404(event_id: int) -> EmployerEvent:
@@ -177,17 +178,16 @@ def event_attendance(event_id: int):
 @company_contact_required
 def event_attendance_csv(event_id: int):
     event = _event_or_404(event_id)
-    return download(event_exports.as_csv(event_exports.attendance_table(event, _)), "text/csv",
-                     f"attendance-{event.starts_at:%Y-%m-%d}-{event.id}.csv")
+    return table_download(event_exports.attendance_table(event, _), "csv", sheet=_("Attendance"),
+                          stem=f"attendance-{event.starts_at:%Y-%m-%d}-{event.id}")
 
 
 @bp.route("/events/<int:event_id>/attendance.xlsx")
 @company_contact_required
 def event_attendance_xlsx(event_id: int):
     event = _event_or_404(event_id)
-    return download(event_exports.as_xlsx(event_exports.attendance_table(event, _), _("Attendance")),
-                     XLSX,
-                     f"attendance-{event.starts_at:%Y-%m-%d}-{event.id}.xlsx")
+    return table_download(event_exports.attendance_table(event, _), "xlsx", sheet=_("Attendance"),
+                          stem=f"attendance-{event.starts_at:%Y-%m-%d}-{event.id}")
 
 
 @bp.route("/events/<int:event_id>/check-in")

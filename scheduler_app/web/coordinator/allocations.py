@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -19,6 +19,7 @@ from scheduler_app.models_base import utc_now
 from scheduler_app.web.access import coordinator_required
 from scheduler_app.web.actions import commit_or_flash, commit_or_show
 from scheduler_app.web.coordinator import bp
+from scheduler_app.web.downloads import XLSX, download
 from scheduler_app.web.coordinator.career_days import career_day_or_404
 from scheduler_app.web.coordinator.forms import MoveForm
 from scheduler_app.web.inputs import parse_id
@@ -39,7 +40,6 @@ PHASES = {
     "done": _l("Finished"),
     "failed": _l("Failed"),
 }
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _allocation_or_404(allocation_id: int) -> Allocation:
@@ -197,12 +197,6 @@ def publish_allocation(allocation_id: int):
 # downloads
 
 
-def _download(body: bytes | str, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 def _json(data: dict) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
@@ -212,7 +206,7 @@ def _json(data: dict) -> str:
 def allocation_instance(allocation_id: int):
     """The allocation-instance/1 the run answers (its fixed assignments as they are now)."""
     allocation = allocations.load_allocation(_allocation_or_404(allocation_id))  # constant queries
-    return _download(_json(exports.instance_for(allocation)), "application/json",
+    return download(_json(exports.instance_for(allocation)), "application/json",
                      f"allocation-{allocation.id}-instance.json")
 
 
@@ -221,14 +215,14 @@ def allocation_instance(allocation_id: int):
 def allocation_result(allocation_id: int):
     allocation = allocations.load_allocation(_done_or_404(allocation_id))  # constant queries
     result = exports.result_for(allocation, exports.instance_for(allocation))
-    return _download(_json(result), "application/json", f"allocation-{allocation.id}-result.json")
+    return download(_json(result), "application/json", f"allocation-{allocation.id}-result.json")
 
 
 @bp.route("/allocations/<int:allocation_id>/assignments.csv")
 @coordinator_required
 def allocation_csv(allocation_id: int):
     allocation = _done_or_404(allocation_id)
-    return _download(exports.assignments_csv(allocation, _), "text/csv; charset=utf-8",
+    return download(exports.assignments_csv(allocation, _), "text/csv; charset=utf-8",
                      f"allocation-{allocation.id}-assignments.csv")
 
 
@@ -236,7 +230,7 @@ def allocation_csv(allocation_id: int):
 @coordinator_required
 def allocation_xlsx(allocation_id: int):
     allocation = _done_or_404(allocation_id)
-    return _download(exports.assignments_xlsx(allocation, _), XLSX_TYPE, f"allocation-{allocation.id}-assignments.xlsx")
+    return download(exports.assignments_xlsx(allocation, _), XLSX, f"allocation-{allocation.id}-assignments.xlsx")
 
 
 # ---------------------------------------------------------------------------------------------

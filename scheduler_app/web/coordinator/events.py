@@ -20,7 +20,8 @@ from scheduler_app.web.actions import commit_or_flash, commit_or_show
 from scheduler_app.web.company.forms import DuplicateForm, EventForm
 from scheduler_app.web.coordinator import bp
 from scheduler_app.web.coordinator.forms import PrivacyNoticeForm
-from scheduler_app.web.events import KIND_LABELS, XLSX, download, event_path, site
+from scheduler_app.web.downloads import table_download
+from scheduler_app.web.events import KIND_LABELS, event_path, site
 from scheduler_app.web.inputs import parse_id
 
 
@@ -106,17 +107,16 @@ def programme_event_charts(programme_id: int):
 @coordinator_required
 def programme_registrations_csv(programme_id: int):
     programme = _programme_or_404(programme_id)
-    return download(event_exports.as_csv(event_exports.registrations_table(programme, _)), "text/csv",
-                     f"registrations-programme-{programme.id}.csv")
+    return table_download(event_exports.registrations_table(programme, _), "csv", sheet=_("Registrations"),
+                          stem=f"registrations-programme-{programme.id}")
 
 
 @bp.route("/programmes/<int:programme_id>/registrations.xlsx")
 @coordinator_required
 def programme_registrations_xlsx(programme_id: int):
     programme = _programme_or_404(programme_id)
-    return download(event_exports.as_xlsx(event_exports.registrations_table(programme, _), _("Registrations")),
-                     XLSX,
-                     f"registrations-programme-{programme.id}.xlsx")
+    return table_download(event_exports.registrations_table(programme, _), "xlsx", sheet=_("Registrations"),
+                          stem=f"registrations-programme-{programme.id}")
 
 
 # --- on a company's behalf --------------------------------------------------------------------------
