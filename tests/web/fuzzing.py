@@ -114,6 +114,9 @@ URL_VALUES = {
     "auth.invitation": {"token": ["{token}", "", "x" * 5000, "\x00abc", "%00"]},
     "feeds.private_feed": {"token": ["x" * 43, "", "x" * 5000, "\x00abc", "%00"], "name": ["Kalender", "\x00", "n" * 500]},
     "feeds.programme_feed": {"name": ["Kalender", "\x00", "n" * 500]},
+    # the `any(csv, xlsx)` converter builds nothing else
+    "company.event_attendance_file": {"kind": ["csv", "xlsx"]},
+    "coordinator.programme_registrations_file": {"kind": ["csv", "xlsx"]},
     **{f"delegate.{name}": {"token": ["{delegate_token}", "", "x" * 5000, "\x00abc", "%00"]}
        for name in ("home", "meeting", "answer_poll", "reply", "send_substitute", "minutes_pdf")},
     "delegate.renew_calendar": {"token": ["", "x" * 5000, "\x00abc", "%00"]},  # never the world's link: it would act

@@ -194,8 +194,8 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "company.new_event": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 403, "company": 200},
     **{f"company.{name}": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 403, "company": 404}
        for name in ("event", "edit_event", "publish_event", "unpublish_event", "cancel_event", "duplicate_event",
-                    "event_capacity", "message_registrants", "event_attendance", "event_attendance_csv",
-                    "event_attendance_xlsx", "check_in", "record_attendance")},
+                    "event_capacity", "message_registrants", "event_attendance", "event_attendance_file",
+                    "check_in", "record_attendance")},
     # employer events, coordinator (web/coordinator/events.py): events of companies the agency works with;
     # event 2 is a spare one to unpublish; gathering without a programme is a bad request (400)
     "coordinator.new_company_event": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403},
@@ -208,7 +208,7 @@ EXPECTED: dict[str, dict[str, int | str]] = {
     "coordinator.privacy_notice": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 200, "school": 403, "company": 403},
     "coordinator.gather_event": {"anonymous": LOGIN, "coordinator": 400, "other_coordinator": 404, "school": 403, "company": 403},
     **{f"coordinator.{name}": {"anonymous": LOGIN, "coordinator": 200, "other_coordinator": 404, "school": 403, "company": 403}
-       for name in ("programme_event_charts", "programme_registrations_csv", "programme_registrations_xlsx")},
+       for name in ("programme_event_charts", "programme_registrations_file")},
     # employer events, school contact (web/school/events.py): registering without one of the school's classes → 404
     "school.events": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 200, "company": 403},
     "school.register_class_for_event": {"anonymous": LOGIN, "coordinator": 403, "other_coordinator": 403, "school": 404, "company": 403},
@@ -238,6 +238,8 @@ URL_VALUES: dict[str, dict[str, str | int]] = {
     "coordinator.unpublish_event": {"event_id": 2},
     "coordinator.cancel_company_event": {"event_id": 3},
     "coordinator.new_company_event": {"company_id": "{other_company}"},
+    "company.event_attendance_file": {"kind": "xlsx"},
+    "coordinator.programme_registrations_file": {"kind": "xlsx"},
 }
 
 SKIPPED = {"static"}

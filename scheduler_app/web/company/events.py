@@ -174,19 +174,11 @@ def event_attendance(event_id: int):
                            back_url=url_for("company.event", event_id=event.id))
 
 
-@bp.route("/events/<int:event_id>/attendance.csv")
+@bp.route("/events/<int:event_id>/attendance.<any(csv, xlsx):kind>")
 @company_contact_required
-def event_attendance_csv(event_id: int):
+def event_attendance_file(event_id: int, kind: str):
     event = _event_or_404(event_id)
-    return table_download(event_exports.attendance_table(event, _), "csv", sheet=_("Attendance"),
-                          stem=f"attendance-{event.starts_at:%Y-%m-%d}-{event.id}")
-
-
-@bp.route("/events/<int:event_id>/attendance.xlsx")
-@company_contact_required
-def event_attendance_xlsx(event_id: int):
-    event = _event_or_404(event_id)
-    return table_download(event_exports.attendance_table(event, _), "xlsx", sheet=_("Attendance"),
+    return table_download(event_exports.attendance_table(event, _), kind, sheet=_("Attendance"),
                           stem=f"attendance-{event.starts_at:%Y-%m-%d}-{event.id}")
 
 

@@ -103,19 +103,11 @@ def programme_event_charts(programme_id: int):
                            attendance_max=most(attendance))
 
 
-@bp.route("/programmes/<int:programme_id>/registrations.csv")
+@bp.route("/programmes/<int:programme_id>/registrations.<any(csv, xlsx):kind>")
 @coordinator_required
-def programme_registrations_csv(programme_id: int):
+def programme_registrations_file(programme_id: int, kind: str):
     programme = _programme_or_404(programme_id)
-    return table_download(event_exports.registrations_table(programme, _), "csv", sheet=_("Registrations"),
-                          stem=f"registrations-programme-{programme.id}")
-
-
-@bp.route("/programmes/<int:programme_id>/registrations.xlsx")
-@coordinator_required
-def programme_registrations_xlsx(programme_id: int):
-    programme = _programme_or_404(programme_id)
-    return table_download(event_exports.registrations_table(programme, _), "xlsx", sheet=_("Registrations"),
+    return table_download(event_exports.registrations_table(programme, _), kind, sheet=_("Registrations"),
                           stem=f"registrations-programme-{programme.id}")
 
 
