@@ -13,8 +13,10 @@ Pipeline (see the package docstring for the overview):
 4. otherwise (:func:`_solve_general`): the offer flow (:mod:`.network`: a lower bound and a
    complete allocation in about a second), then the LP (every allowed column on small and
    mid-size days; ranked columns with pooled unranked seats on large ones, when it is expected
-   to fit in the limit), its integral part fixed and CP-SAT on the fractional rest, then CP-SAT on
-   the whole model from the best allocation (small models) or LNS (large ones); every allocation
+   to fit in the limit), its integral part fixed and the fractional rest solved by SCIP's root node
+   (:mod:`.rens`, where every column is enumerated; optimal when it reaches the LP bound) and
+   by CP-SAT, then CP-SAT on the whole model from the best allocation (small models) or LNS
+   (large ones); every allocation
    built on the way is improved round by round with exact min-cost flows (:mod:`.rounds`);
 5. :func:`_finish`: the answer is repaired until it keeps every hard constraint, else replaced by
    an exact CP-SAT model's, and checked with :func:`.check.check` before it is returned.
@@ -408,6 +410,10 @@ def _solve_general(inst: Instance, units: list[Unit], ctx: _Ctx) -> _Found:
     else:
         xv, yv, lpval = lp[:3]
         best.bound(math.ceil(lpval + const - 1e-7 * abs(lpval) - 1e-6))
+        if enumerate_all:
+            _rens(inst, units, ctx, model, xv, yv, best)
+            if best.proven():
+                return best.found()
         if enumerate_all and not whole and best.within(INTEGER_SKIP_GAP):
             # the offer flow's allocation is already close: LNS gains more from it in the time
             # the integer phase would take on this many columns (mid-300-s1: 4,513 against 4,526)
@@ -445,6 +451,34 @@ def _solve_general(inst: Instance, units: list[Unit], ctx: _Ctx) -> _Found:
     if whole and _time_for(ctx, len(model.cost), SAT_BUILD_S):
         return _whole_model(inst, units, ctx, model, best.pairs, best.lower)
     return best.improved(ctx)
+
+
+#: RENS (:mod:`.rens`) may use this share of the time left after the LP (0: no RENS)
+RENS_SHARE = 0.5
+
+
+def _rens(inst: Instance, units: list[Unit], ctx: _Ctx, model: Model, xv, yv,
+          best: "_Best") -> None:
+    """SCIP's root node on the LP's fractional rest; its allocation (improved by the rounds'
+    flows unless it reaches the bound) is offered to ``best``."""
+    from .fill import make_valid
+    from .rens import rens
+
+    if RENS_SHARE <= 0:
+        return
+    ctx.report("integer", 0.3)
+    values, cut = rens(model, xv, yv, ctx.budget.until(RENS_SHARE, _reserve(inst, ctx)),
+                       seed=ctx.seed)
+    if cut:
+        ctx.budget.stopped_early = True
+    if values is None:
+        return
+    counts = {model.cols.pairs[c]: int(v) for c, v in enumerate(values) if v > 0}
+    pairs, left = make_valid(inst, disaggregate(inst, units, counts))
+    if not left:
+        best.offer(pairs)
+        if not best.proven():
+            best.offer(_by_rounds(inst, pairs, ctx, 0.3))
 
 
 class _Best:

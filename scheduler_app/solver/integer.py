@@ -85,6 +85,26 @@ def greedy_hint(model: "Model", val: np.ndarray, free: np.ndarray) -> np.ndarray
     return val
 
 
+def fractional_part(model: "Model", xv: np.ndarray, yv: dict,
+                    free_units: set[int] | None = None) -> np.ndarray:
+    """The columns the integer search decides (a mask): every column of a unit with a fractional
+    LP value, or with a positive value in a minimum-size slot the LP opened fractionally, or in
+    ``free_units``. The other units keep their (integral) LP values."""
+    ncol = len(model.cost)
+    if not ncol:
+        return np.zeros(0, dtype=bool)
+    col_unit = np.asarray(model.uni.col_unit, dtype=np.int64)
+    units = set(free_units or ())
+    units |= set(col_unit[np.abs(xv - np.rint(xv)) > EPS].tolist())
+    frac_slots = {sl for sl, v in yv.items() if EPS < v < 1 - EPS}
+    if frac_slots:
+        in_frac = np.isin(np.asarray(model.uni.col_slot, dtype=np.int64), list(frac_slots))
+        units |= set(col_unit[in_frac & (xv > EPS)].tolist())
+    fu = np.zeros(len(model.cols.units), dtype=bool)
+    fu[list(units)] = True
+    return fu[col_unit]
+
+
 def integer_phase(inst, model: "Model", xv: np.ndarray, yv: dict, lp_bound: float | None,
                   ctx: "_Ctx", *, full: bool, free_units: set[int] | None = None,
                   dtime: float, until: float):
@@ -98,20 +118,7 @@ def integer_phase(inst, model: "Model", xv: np.ndarray, yv: dict, lp_bound: floa
 
     ncol = len(model.cost)
     rounded = np.rint(xv)
-    frac = np.abs(xv - rounded) > EPS
-    if full:
-        free = np.ones(ncol, dtype=bool)
-    else:
-        free_units = set(free_units or ())
-        free_units |= set(np.asarray(model.uni.col_unit, dtype=np.int64)[frac].tolist())
-        frac_slots = {sl for sl, v in yv.items() if EPS < v < 1 - EPS}
-        for c in range(ncol):
-            if model.uni.col_slot[c] in frac_slots and xv[c] > EPS:
-                free_units.add(model.uni.col_unit[c])
-        fu = np.zeros(len(model.cols.units), dtype=bool)
-        fu[list(free_units)] = True
-        free = fu[np.asarray(model.uni.col_unit, dtype=np.int64)] if ncol else \
-            np.zeros(0, dtype=bool)
+    free = np.ones(ncol, dtype=bool) if full else fractional_part(model, xv, yv, free_units)
     val = np.where(free, np.floor(xv + EPS), rounded).astype(np.int64)
     val = greedy_hint(model, val, free)
     out = solve_columns(model, ctx, values=val, free=free, dtime=dtime, until=until,

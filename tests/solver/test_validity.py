@@ -20,6 +20,7 @@ EXAMPLES = int(os.environ.get("SOLVER_PROPERTY_EXAMPLES", "1500"))
 PATHS = {
     "whole model": {"WHOLE_MODEL_MAX_PAIRS": 10 ** 9},
     "LP decomposition": {"WHOLE_MODEL_MAX_PAIRS": 0},
+    "LP decomposition, CP-SAT only": {"WHOLE_MODEL_MAX_PAIRS": 0, "RENS_SHARE": 0},
     "offer flow, then pooled LP": {"WHOLE_MODEL_MAX_PAIRS": 0, "ENUMERATE_LIMIT": 0},
     "offer flow only": {"WHOLE_MODEL_MAX_PAIRS": 0, "ENUMERATE_LIMIT": 0, "LP_SHARE": 0},
 }
