@@ -372,7 +372,7 @@ def _solve_general(inst: Instance, units: list[Unit], ctx: _Ctx) -> _Found:
     ranked = ranked_mask(inst, units) & elig
     lp_next = enumerate_all or _lp_affordable(int(ranked.sum()), budget)
     const = constant_part(inst)
-    best = _Best(inst)
+    best = _Best(inst, units, elig)
     ctx.report("flow", 0.05)
     starts = 1 if lp_next else FLOW_STARTS
     for i, (bound, seats) in enumerate(offer_flow_starts(inst, Columns(inst, units).prev)):
@@ -384,7 +384,7 @@ def _solve_general(inst: Instance, units: list[Unit], ctx: _Ctx) -> _Found:
         if not left:
             best.offer(_by_rounds(inst, pairs, ctx, 0.25))
         took = time.perf_counter() - t
-        if best.proven() or i + 1 >= starts or budget.share(0.6, reserve) < 1.2 * took:
+        if best.proven() or i + 1 >= starts or budget.share(FLOW_START_SHARE, reserve) < 1.2 * took:
             break
     if best.lower is None:  # even the relaxation cannot seat the locks
         return _exact_infeasibility(inst, ctx, Model(inst, candidate_columns(
@@ -484,8 +484,11 @@ def _rens(inst: Instance, units: list[Unit], ctx: _Ctx, model: Model, xv, yv,
 class _Best:
     """The best valid allocation found so far and the best proven lower bound."""
 
-    def __init__(self, inst: Instance):
+    def __init__(self, inst: Instance, units: list[Unit] | None = None,
+                 elig: np.ndarray | None = None):
         self.inst = inst
+        self.units = units
+        self.elig = elig
         self.pairs = None
         self.value = None
         self.lower = None
@@ -517,11 +520,32 @@ class _Best:
     def improved(self, ctx: _Ctx) -> _Found:
         """LNS on the best allocation while the gap is above LNS_STOP_GAP, then the rounds'
         flows again (LNS moves students between rounds, which opens new chains)."""
+        if self.gap_left() and self.targets is not None and self.units is not None:
+            self.offer(_mip_lns(self.inst, self.units, self.elig, self.pairs, self.targets, ctx))
         if self.gap_left():
             self.offer(_improve(self.inst, self.pairs, self.lower, ctx, self.targets))
             if self.gap_left():
                 self.offer(_by_rounds(self.inst, self.pairs, ctx, 1.0))
         return self.found()
+
+
+#: SCIP's neighbourhoods (:mod:`.mip_lns`) may use this share of the time left (0: none)
+MIP_LNS_SHARE = 0.8
+
+
+def _mip_lns(inst: Instance, units: list[Unit], elig, pairs, targets, ctx: _Ctx):
+    """The allocation improved by SCIP on the students who lose against the relaxation."""
+    from .mip_lns import improve_by_mip
+
+    if MIP_LNS_SHARE <= 0:
+        return pairs
+    ctx.report("improve", 0.9)
+    out, cut = improve_by_mip(inst, units, elig, pairs, targets, seed=ctx.seed,
+                              deadline=ctx.budget.until(MIP_LNS_SHARE, _reserve(inst, ctx)
+                                                        + ctx.rounds_s))
+    if cut:
+        ctx.budget.stopped_early = True
+    return out
 
 
 def _by_rounds(inst: Instance, pairs, ctx: _Ctx, share: float):
@@ -540,6 +564,10 @@ def _by_rounds(inst: Instance, pairs, ctx: _Ctx, share: float):
 #: allocations built from the offer flow (with round penalties after the first) on large days
 #: where the LP does not run; the best is kept (5,000 varied: 90,182 / 88,877 / 88,795 / 88,627)
 FLOW_STARTS = 4
+#: another start is built only while it fits 1.2 times in this share of the time left; the rest
+#: goes to SCIP's neighbourhoods (varied 5,000 at 20 s: 4 starts and 4 s of them 88,377, 2 starts
+#: and 8.6 s 88,331, 1 start and 7.3 s 88,346)
+FLOW_START_SHARE = 0.3
 #: the pooled LP's expected time: LP_SECONDS * (columns / LP_COLUMNS) ** LP_EXPONENT seconds
 #: (HiGHS on the varied days of the benchmark: 20,000 columns 1.2 s, 111,000 columns 24 s of
 #: CPU); it is tried only if that fits in LP_SHARE of the time limit

@@ -38,6 +38,16 @@ SCIP_ROOT_ONLY = "\n".join((
 def rens(model: Model, xv: np.ndarray, yv: dict, until: float, *, seed: int = 0):
     """Returns ``(values, cut)``: integer column values of the best allocation SCIP found
     (``None`` if it found none), and whether the clock (``until``) stopped SCIP."""
+    free = fractional_part(model, xv, yv)
+    return root_node(model, np.where(free, 0, np.rint(xv)).astype(np.int64), free, until,
+                     seed=seed)
+
+
+def root_node(model: Model, values: np.ndarray, free: np.ndarray, until: float, *,
+              seed: int = 0, hint: bool = False):
+    """SCIP's root node on the ``free`` columns of ``model``, the others fixed to ``values``:
+    ``(values, cut)`` as :func:`rens` returns them. With ``hint``, ``values`` of the free columns
+    are a complete valid allocation SCIP starts from (its answer is then never worse)."""
     from ortools.linear_solver import pywraplp
 
     if Budget.seconds_to(until) <= 0.05:
@@ -49,8 +59,7 @@ def rens(model: Model, xv: np.ndarray, yv: dict, until: float, *, seed: int = 0)
     solver.SetNumThreads(1)
     solver.SetSolverSpecificParametersAsString(
         SCIP_ROOT_ONLY + f"\nrandomization/randomseedshift = {int(seed) % 2**31}")
-    free = fractional_part(model, xv, yv)
-    base = np.where(free, 0, np.rint(xv)).astype(np.int64)
+    base = np.where(free, 0, values).astype(np.int64)
     x = {int(c): solver.IntVar(0.0, float(model.ubs[c]), "") for c in np.nonzero(free)[0]}
     y = {sl: solver.BoolVar("") for sl in model.open_slots}
     inf = solver.infinity()
@@ -77,12 +86,21 @@ def rens(model: Model, xv: np.ndarray, yv: dict, until: float, *, seed: int = 0)
         if model.cost[c]:
             objective.SetCoefficient(v, float(model.cost[c]))
     objective.SetMinimization()
+    if hint:
+        load = np.zeros(len(model.inst.slots), dtype=np.int64)
+        np.add.at(load, np.asarray(model.uni.col_slot, dtype=np.int64), values)
+        solver.SetHint(list(x.values()) + list(y.values()),
+                       [float(values[c]) for c in x] + [float(load[sl] > 0) for sl in y])
     left = Budget.seconds_to(until)
     if left <= 0.05:
         return None, True
     solver.SetTimeLimit(max(1, int(left * 1000)))
+    # no relative gap: the objective counts each seat's saving against the missing cost, so
+    # pywraplp's default 1e-4 of it is dozens of units, and SCIP stopped at a hint that far off
+    params = pywraplp.MPSolverParameters()
+    params.SetDoubleParam(params.RELATIVE_MIP_GAP, 0.0)
     with _quiet_stdout():
-        status = solver.Solve()
+        status = solver.Solve(params)
     cut = status not in (solver.OPTIMAL, solver.INFEASIBLE) and Budget.seconds_to(until) <= 0.05
     if status not in (solver.OPTIMAL, solver.FEASIBLE):
         return None, cut

@@ -83,3 +83,30 @@ def test_the_integer_phase_runs_only_where_the_offer_flow_leaves_a_gap():
         assert check(data, res).ok
         assert ("integer" in seen) is integer, seen
         assert "improve" in seen or res["status"] == "optimal"
+
+
+def test_scip_neighbourhoods_keep_validity_improve_and_are_deterministic():
+    """The students who lose against the offer flow's relaxation, re-solved by SCIP's root node
+    a chunk at a time, from the rounds' flows' allocation: valid, strictly better on these days
+    (the start is above the bound), the same answer twice."""
+    import time
+
+    from scheduler_app.solver.columns import Columns, build_units, eligible_matrix
+    from scheduler_app.solver.engine import _relaxed_costs
+    from scheduler_app.solver.mip_lns import improve_by_mip
+    from scheduler_app.solver.network import offer_flow_starts, place_in_rounds
+    from scheduler_app.solver.rounds import improve_by_rounds
+
+    for students, offers, seed in ((300, 30, 0), (400, 40, 1)):
+        inst = parse_instance(generate_varied_day(students, offers, 5, seed=seed))
+        units = build_units(inst)
+        bound, seats = next(iter(offer_flow_starts(inst, Columns(inst, units).prev)))
+        start = repair(inst, fill_missing(inst, place_in_rounds(inst, seats)))
+        start, _ = improve_by_rounds(inst, start, deadline=time.perf_counter() + 60)
+        assert _valid(inst, start)
+        elig, targets = eligible_matrix(inst, units), _relaxed_costs(inst, seats)
+        runs = [improve_by_mip(inst, units, elig, start, targets,
+                               deadline=time.perf_counter() + 60)[0] for _ in range(2)]
+        assert _valid(inst, runs[0])
+        assert bound <= evaluate(inst, runs[0]).total < evaluate(inst, start).total
+        assert sorted(runs[0]) == sorted(runs[1])

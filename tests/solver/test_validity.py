@@ -23,6 +23,8 @@ PATHS = {
     "LP decomposition, CP-SAT only": {"WHOLE_MODEL_MAX_PAIRS": 0, "RENS_SHARE": 0},
     "offer flow, then pooled LP": {"WHOLE_MODEL_MAX_PAIRS": 0, "ENUMERATE_LIMIT": 0},
     "offer flow only": {"WHOLE_MODEL_MAX_PAIRS": 0, "ENUMERATE_LIMIT": 0, "LP_SHARE": 0},
+    "offer flow only, CP-SAT LNS": {"WHOLE_MODEL_MAX_PAIRS": 0, "ENUMERATE_LIMIT": 0,
+                                    "LP_SHARE": 0, "MIP_LNS_SHARE": 0},
 }
 
 
