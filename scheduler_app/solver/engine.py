@@ -15,8 +15,8 @@ Pipeline (see the package docstring for the overview):
    mid-size days; ranked columns with pooled unranked seats on large ones, when it is expected
    to fit in the limit), its integral part fixed and the fractional rest solved by SCIP's root node
    (:mod:`.rens`, where every column is enumerated; optimal when it reaches the LP bound) and
-   by CP-SAT, then CP-SAT on the whole model from the best allocation (small models) or LNS
-   (large ones); every allocation
+   by CP-SAT, then CP-SAT on the whole model from the best allocation (small models) or
+   SCIP's neighbourhoods (:mod:`.mip_lns`) and CP-SAT's LNS (large ones); every allocation
    built on the way is improved round by round with exact min-cost flows (:mod:`.rounds`);
 5. :func:`_finish`: the answer is repaired until it keeps every hard constraint, else replaced by
    an exact CP-SAT model's, and checked with :func:`.check.check` before it is returned.

@@ -15,6 +15,8 @@ stayed 0.65 % above the optimum); SCIP's root found the proven optimum of every 
 days in at most 1.4 s after the LP (0.1-0.5 s on most).
 
 Every row of the model is kept, so SCIP's answer is a valid allocation whenever it has one.
+:func:`root_node` (any columns fixed, any free, optionally from a hint) also serves the
+neighbourhoods of :mod:`.mip_lns` on larger days.
 """
 from __future__ import annotations
 
