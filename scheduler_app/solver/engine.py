@@ -484,8 +484,7 @@ def _rens(inst: Instance, units: list[Unit], ctx: _Ctx, model: Model, xv, yv,
 class _Best:
     """The best valid allocation found so far and the best proven lower bound."""
 
-    def __init__(self, inst: Instance, units: list[Unit] | None = None,
-                 elig: np.ndarray | None = None):
+    def __init__(self, inst: Instance, units: list[Unit], elig: np.ndarray):
         self.inst = inst
         self.units = units
         self.elig = elig
@@ -520,7 +519,7 @@ class _Best:
     def improved(self, ctx: _Ctx) -> _Found:
         """LNS on the best allocation while the gap is above LNS_STOP_GAP, then the rounds'
         flows again (LNS moves students between rounds, which opens new chains)."""
-        if self.gap_left() and self.targets is not None and self.units is not None:
+        if self.gap_left() and self.targets is not None:
             self.offer(_mip_lns(self.inst, self.units, self.elig, self.pairs, self.targets, ctx))
         if self.gap_left():
             self.offer(_improve(self.inst, self.pairs, self.lower, ctx, self.targets))
