@@ -50,6 +50,18 @@ def sign_in(page, url, email):
     page.wait_for_selector("h1:has-text('Übersicht')")
 
 
+def allocate_and_publish(page, app, day_url: str) -> None:
+    """On the day's page: start the allocation, let the job sweep run it, wait for the result,
+    close wishes early and publish (the caller waits for the confirmation it expects)."""
+    page.goto(day_url)
+    page.get_by_role("button", name="Zuteilung starten").click()
+    page.wait_for_selector("#allocation-bar")
+    assert jobs.run_due_allocations(app) == 1
+    page.wait_for_selector("#chart-histogram", timeout=15_000)
+    page.get_by_label("Wünsche, Anmeldung und Buchung jetzt schließen, vor der Wunschfrist").check()
+    page.get_by_role("button", name="Diese Zuteilung veröffentlichen").click()
+
+
 def test_a_career_day_from_booking_to_route_sheets_in_the_browser(live_server, browser_page, screenshot, small_day, tmp_path):
     require_solver()
     page, url = browser_page, live_server.url
@@ -114,13 +126,7 @@ def test_a_career_day_from_booking_to_route_sheets_in_the_browser(live_server, b
 
     # the coordinator starts the allocation, the job sweep runs it, the coordinator publishes
     sign_in(page, url, COORDINATOR)
-    page.goto(f"{url}/coordinator/career-days/{small_day}")
-    page.get_by_role("button", name="Zuteilung starten").click()
-    page.wait_for_selector("#allocation-bar")
-    assert jobs.run_due_allocations(live_server.app) == 1
-    page.wait_for_selector("#chart-histogram", timeout=15_000)
-    page.get_by_label("Wünsche, Anmeldung und Buchung jetzt schließen, vor der Wunschfrist").check()
-    page.get_by_role("button", name="Diese Zuteilung veröffentlichen").click()
+    allocate_and_publish(page, live_server.app, f"{url}/coordinator/career-days/{small_day}")
     page.wait_for_selector("text=veröffentlicht")
     screenshot(page, "7-published")
 

@@ -16,7 +16,7 @@ from scheduler_app.models import CareerDay, LateChange, OrganisationKind, Outgoi
 from scheduler_app.models_base import utc_now
 from tests import factories
 from tests.browser.conftest import fits_the_phone
-from tests.browser.test_career_day_end_to_end import sign_in
+from tests.browser.test_career_day_end_to_end import allocate_and_publish, sign_in
 from tests.domain.allocation_data import allocate, make_preference, require_solver
 
 pytestmark = pytest.mark.browser
@@ -53,13 +53,7 @@ def test_late_class_replan_and_version_two_in_the_browser(live_server, browser_p
 
     # version 1: allocate and publish, closing wishes early
     sign_in(page, url, COORDINATOR)
-    page.goto(day_url)
-    page.get_by_role("button", name="Zuteilung starten").click()
-    page.wait_for_selector("#allocation-bar")
-    assert jobs.run_due_allocations(live_server.app) == 1
-    page.wait_for_selector("#chart-histogram", timeout=15_000)
-    page.get_by_label("Wünsche, Anmeldung und Buchung jetzt schließen, vor der Wunschfrist").check()
-    page.get_by_role("button", name="Diese Zuteilung veröffentlichen").click()
+    allocate_and_publish(page, live_server.app, day_url)
     page.wait_for_selector("text=Fassung 1 des Plans ist veröffentlicht")
 
     # a class registered late, on behalf of the school
