@@ -40,7 +40,7 @@ from .columns import (Columns, Model, build_units, candidate_columns, constant_p
 from .constraints import Unit, pair_problem, violations
 from .instance import FORMAT_RESULT, Instance, InvalidInstance, Problem, parse_instance
 from .lp import solve_lp, solve_pooled_lp
-from .objective import evaluate, metrics
+from .objective import evaluate, metrics, student_cost
 
 Progress = Callable[[str, float], None]
 
@@ -295,8 +295,7 @@ def _relaxed_costs(inst: Instance, seats: dict[int, list[int]]) -> dict[int, int
     for st in inst.students:
         mine = [inst.slots[x].offer for x in seats.get(st.index, ())]
         mine += [inst.slot_by_id[sid].offer for sid in st.locked_slots]
-        out[st.index] = sum(inst.cost(st, o) or 0 for o in mine) + \
-            inst.costs.missing_cost * max(0, inst.target(st) - len(mine))
+        out[st.index] = student_cost(inst, st, mine)
     return out
 
 

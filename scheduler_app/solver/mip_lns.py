@@ -25,7 +25,7 @@ from .budget import Budget
 from .columns import Columns, Model, unit_of_student
 from .constraints import Unit
 from .instance import Instance
-from .objective import evaluate
+from .objective import evaluate, student_cost
 
 #: students per neighbourhood: 220 took 0.6-0.8 s of SCIP on the varied 5,000-student day
 CHUNK = 220
@@ -76,9 +76,7 @@ def _losers(inst: Instance, pairs, targets: dict[int, int]) -> list[int]:
     for st in inst.students:
         if st.locked_slots or st.locked_offers:
             continue
-        offers = mine.get(st.index, [])
-        cost = sum(inst.cost(st, o) or 0 for o in offers) + \
-            inst.costs.missing_cost * max(0, inst.target(st) - len(offers))
+        cost = student_cost(inst, st, mine.get(st.index, []))
         if cost != targets.get(st.index, cost):
             out.append(st.index)
     return out

@@ -37,6 +37,13 @@ def evaluate(inst: Instance, pairs: Sequence[tuple[str, str]]) -> ObjectiveBreak
     return ObjectiveBreakdown(cost, missing, changes, total)
 
 
+def student_cost(inst: Instance, st, offers: Sequence[str]) -> int:
+    """A student's share of the objective when attending ``offers`` (ids): their costs plus the
+    missing cost of each wanted slot left empty (change costs are not shared out)."""
+    return sum(inst.cost(st, o) or 0 for o in offers) + \
+        inst.costs.missing_cost * max(0, inst.target(st) - len(offers))
+
+
 def _summary(inst: Instance, students, got: dict[str, list[str]]) -> dict:
     hist: Counter[str] = Counter()
     missing = served = first = 0
